@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Families of symmetric critical points."""

@@ -340,3 +340,28 @@ class CompiledStructure:
         return (self.q_ptr, self.q_i, self.q_j, self.q_c, self.l_ptr, self.l_i, self.l_c,
                 self.nz_ptr, self.nz_idx, self.g_const, self.t_count, self.t_factor,
                 self.t_w, self.t_g)
+
+
+def refinement_matrix(fine, coarse, block_map):
+    """The 0/1 matrix ``E`` with ``x_fine = E x_coarse`` embedding the fixed space of ``coarse``
+    into that of ``fine`` (a finer partition: ``Fix(coarse group) c Fix(fine group)``).
+
+    ``block_map[i]`` is the coarse block containing fine block ``i``. A fine off-diagonal
+    value ``P_ij`` with both fine blocks in one coarse block ``I`` is the coarse ``O_I``.
+    """
+    if len(block_map) != len(fine.sizes) or set(block_map) != set(range(len(coarse.sizes))):
+        raise ValueError("block_map must send the fine blocks onto all coarse blocks")
+    if fine.trainable != coarse.trainable:
+        raise ValueError("both structures must be in the same setting")
+    E = np.zeros((fine.size, coarse.size))
+    for row, key in enumerate(fine.parameters):
+        kind, i = key[0], key[1]
+        I = block_map[i]
+        if kind == "P" and block_map[key[2]] == I:
+            src = ("O", I)
+        elif kind == "P":
+            src = ("P", I, block_map[key[2]])
+        else:
+            src = (kind, I)
+        E[row, coarse.index(src)] = 1.0
+    return E
