@@ -220,3 +220,14 @@ def project(st, W, a, d):
     W0, a0 = embed(st, x, d)
     residual = float(np.sqrt(np.sum((W - W0) ** 2) + (np.sum((a - a0) ** 2) if st.trainable else 0.0)))
     return x, residual
+
+
+def row_norms_squared(st, x, d):
+    """``|w_al|^2`` of a row of every block (the Gram quantity (B1)), evaluated by the kernel."""
+    _check_x(st, x)
+    x = _as_vector("x", x, st.size)
+    c = st.compiled()
+    G, m = c.g_const.shape[0], st.size
+    gv, gn, gg, ggn = np.zeros(G), np.zeros(G), np.zeros((G, m)), np.zeros((G, m))
+    blockkernel._gram_values(x, float(_real_size(st, d)), *c.kernel_args()[:10], gv, gn, gg, ggn)
+    return np.array([gv[c.gram_names[("A", al)]] for al in range(len(st.sizes))])

@@ -1,0 +1,201 @@
+"""A family of symmetric critical points: its block structure, settings, seeds and points at real d.
+
+All families here have ``k = d``, ``V = I``, ``b = 1`` and isotropy ``Delta(S_{d-q} x S_q)``
+(``q = 0`` for ``Delta S_d``), i.e. the block structure ``("n", q)``. A family's critical
+point at dimension ``d`` solves ``grad L_H(x; d) = 0`` on that fixed space.
+
+Settings. ``fixed``: the second layer is ``a = 1``. ``trainable``: ``(W, a)`` are trained;
+every neuron's rescaling ``(w_i, a_i) -> (c w_i, a_i / c)`` leaves ``L`` invariant, so
+critical points come in manifolds. We fix the gauge in two ways, each where it fits:
+
+* for solving and continuing, the *slice* ``a = a_seed`` (the second-layer values are held at
+  their seed values; the unknowns are the ``W``-parameters). Since
+  ``dL/da_al = (1/a_al) (w-part of xi_al) . grad_W L`` on the orbit, ``grad_W L = 0`` on the
+  slice already gives a critical point of the whole loss; for a positive second layer and
+  ``a_seed = 1`` these are exactly the fixed-setting equations;
+* for reporting (parameters, spectrum), the *balanced* representative ``|w_al| = |a_al|``
+  on every block, reached by the rescaling ``gamma_al = sqrt(|a_al| / |w_al|)``.
+
+Morse index and the sign changes of the eigenvalues do not depend on the gauge (the
+Hessians at ``x`` and at ``phi_c(x)`` are congruent); eigenvalue *values* do, which is why
+the balanced gauge is the one reported.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from spurious.kernels import REAL, BlockStructure, block_derivatives
+from spurious.kernels.api import row_norms_squared
+
+SETTINGS = ("fixed", "trainable")
+
+
+class FamilyError(ValueError):
+    """A request the family cannot answer (d out of range, Newton not converging, ...)."""
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A stored critical point of a family (fixed-setting parameters, a = 1 gauge)."""
+
+    d: float
+    params: tuple
+    source: str
+
+
+@dataclass(frozen=True)
+class Family:
+    """A named family: isotropy ``Delta(S_{d-q} x S_q)``, seeds and the settings it exists in."""
+
+    name: str
+    q: int
+    description: str
+    seeds: tuple
+    settings: tuple = SETTINGS
+    d_max: float = 1e6
+    provenance: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def blocks(self):
+        return (REAL,) if self.q == 0 else (REAL, self.q)
+
+    @property
+    def isotropy(self):
+        return "Delta S_d" if self.q == 0 else f"Delta(S_{{d-{self.q}}} x S_{self.q})"
+
+    @property
+    def d_min(self):
+        """Exclusive lower end of the range: the isotypic spectrum needs ``d - q - 2 > 1``."""
+        return self.q + 3
+
+    def structure(self, setting):
+        check_setting(self, setting)
+        return BlockStructure(self.blocks, setting == "trainable")
+
+    @property
+    def parameter_names(self):
+        return BlockStructure(self.blocks, False).names
+
+    def check_d(self, d):
+        if not np.isfinite(d) or not (self.d_min < d <= self.d_max):
+            raise FamilyError(f"d = {d} is outside the range of {self.name}: {self.d_min} < d <= {self.d_max:g}")
+
+
+def check_setting(family, setting):
+    if setting not in SETTINGS:
+        raise FamilyError(f"unknown setting {setting!r}; choose one of {', '.join(SETTINGS)}")
+    if setting not in family.settings:
+        raise FamilyError(f"{family.name} does not exist in the {setting} setting")
+
+
+# ----------------------------------------------------------- gauge / slices
+def slice_unknowns(structure):
+    """Indices of the ``W``-parameters (the unknowns on the slice ``a = a_seed``)."""
+    return np.array([i for i, k in enumerate(structure.parameters) if k[0] != "c"], dtype=int)
+
+
+def with_second_layer(structure, xw, a_values):
+    """Full parameter vector from the ``W``-parameters and one second-layer value per block."""
+    x = np.zeros(structure.size, dtype=np.asarray(xw).dtype)
+    idx = slice_unknowns(structure)
+    x[idx] = xw
+    if structure.trainable:
+        for al, value in enumerate(a_values):
+            x[structure.index(("c", al))] = value
+    return x
+
+
+def balanced(structure, x, d):
+    """The balanced representative ``|w_al| = |a_al|`` of the rescaling orbit of ``x``."""
+    x = np.array(x, dtype=float)
+    if not structure.trainable:
+        return x
+    norms = np.sqrt(row_norms_squared(structure, x, d))
+    for al in range(len(structure.sizes)):
+        a = x[structure.index(("c", al))]
+        gamma = np.sqrt(abs(a) / norms[al])
+        for i, key in enumerate(structure.parameters):
+            if key[0] != "c" and key[1] == al:
+                x[i] *= gamma
+        x[structure.index(("c", al))] = a / gamma
+    return x
+
+
+# ----------------------------------------------------------- solving at d
+@dataclass(frozen=True)
+class SolveResult:
+    """Newton on the slice: the parameters, the scaled gradient norm, iterations, status."""
+
+    x: np.ndarray
+    d: float
+    grad_norm: float
+    iterations: int
+    success: bool
+    message: str
+
+
+def newton_at(structure, xw0, a_values, d, tol=1e-13, max_iter=30):
+    """Newton for ``grad_W L_H(x; d) = 0`` on the slice ``a = a_values``.
+
+    Converged when the metric gradient ``|G^-1 grad|_inf <= tol`` (DESIGN.md section 3).
+    """
+    idx = slice_unknowns(structure)
+    xw = np.array(xw0, dtype=float)
+    grad_norm = np.inf
+    for it in range(max_iter + 1):
+        x = with_second_layer(structure, xw, a_values)
+        try:
+            bd = block_derivatives(structure, x, d)
+        except ValueError as err:
+            return SolveResult(x, d, np.inf, it, False, str(err))
+        g = bd.grad[idx]
+        grad_norm = float(np.max(np.abs(g / bd.weights[idx])))
+        if not np.isfinite(grad_norm):
+            break
+        if grad_norm <= tol:
+            return SolveResult(x, d, grad_norm, it, True, "converged")
+        if it == max_iter:
+            break
+        try:
+            step = np.linalg.solve(bd.hess[np.ix_(idx, idx)], g)
+        except np.linalg.LinAlgError:
+            return SolveResult(x, d, grad_norm, it, False, "singular Hessian")
+        xw = xw - step
+    return SolveResult(with_second_layer(structure, xw, a_values), d, grad_norm, max_iter, False,
+                       f"Newton did not converge (|grad| = {grad_norm:.2e})")
+
+
+def tangent_in_d(structure, x, d):
+    """``dx_W/dd = -H_WW^-1 d(grad_W)/dd`` along a regular branch."""
+    idx = slice_unknowns(structure)
+    bd = block_derivatives(structure, x, d)
+    return -np.linalg.solve(bd.hess[np.ix_(idx, idx)], bd.grad_d[idx])
+
+
+def point_from_seed(family, setting, d, max_step=0.5):
+    """The polished critical point at ``d``: natural continuation in ``d`` (tangent predictor,
+    Newton corrector, step halving) from the nearest seed. Raises :class:`FamilyError`."""
+    family.check_d(d)
+    st = family.structure(setting)
+    seed = min(family.seeds, key=lambda s: abs(s.d - d))
+    a_values = [1.0] * len(st.sizes)
+    idx = slice_unknowns(st)
+    res = newton_at(st, np.array(seed.params, dtype=float), a_values, seed.d)
+    if not res.success:
+        raise FamilyError(f"{family.name}: the seed at d = {seed.d} does not converge ({res.message})")
+    x, d_cur = res.x, float(seed.d)
+    h = max_step
+    while d_cur != d:
+        step = float(np.clip(d - d_cur, -h, h))
+        xw = x[idx] + step * tangent_in_d(st, x, d_cur)
+        res = newton_at(st, xw, a_values, d_cur + step, max_iter=12)
+        if res.success:
+            x, d_cur = res.x, d_cur + step
+            h = min(max_step, 1.5 * h)
+        else:
+            h /= 2
+            if h < 1e-4:
+                raise FamilyError(f"{family.name}: Newton does not converge near d = {d_cur + step:.6g} "
+                                  f"({res.message}); the branch may turn back (fold) before d = {d}")
+    return x
