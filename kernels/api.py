@@ -222,12 +222,29 @@ def project(st, W, a, d):
     return x, residual
 
 
-def row_norms_squared(st, x, d):
-    """``|w_al|^2`` of a row of every block (the Gram quantity (B1)), evaluated by the kernel."""
+def gram_values(st, x, d):
+    """All Gram quantities (B1)-(B4) at ``x``, evaluated by the kernel: a dict keyed like
+    ``("A", al)`` (squared row norm of block ``al``), ``("C", al, b)`` (inner product of two
+    distinct rows of blocks ``al <= b``), ``("lin", ...)``, ``"one"``, ``"zero"``."""
     _check_x(st, x)
     x = _as_vector("x", x, st.size)
     c = st.compiled()
     G, m = c.g_const.shape[0], st.size
     gv, gn, gg, ggn = np.zeros(G), np.zeros(G), np.zeros((G, m)), np.zeros((G, m))
     blockkernel._gram_values(x, float(_real_size(st, d)), *c.kernel_args()[:10], gv, gn, gg, ggn)
-    return np.array([gv[c.gram_names[("A", al)]] for al in range(len(st.sizes))])
+    return {name: float(gv[i]) for name, i in c.gram_names.items()}
+
+
+def row_norms_squared(st, x, d):
+    """``|w_al|^2`` of a row of every block (the Gram quantity (B1))."""
+    g = gram_values(st, x, d)
+    return np.array([g[("A", al)] for al in range(len(st.sizes))])
+
+
+def max_row_cosine(st, x, d):
+    """The largest ``|cos|`` of the angle between two distinct rows of ``W`` (1: parallel rows)."""
+    g = gram_values(st, x, d)
+    r = len(st.sizes)
+    cos = [abs(g[("C", al, b)]) / np.sqrt(g[("A", al)] * g[("A", b)])
+           for al in range(r) for b in range(al, r) if ("C", al, b) in g]
+    return max(cos, default=0.0)
