@@ -1,0 +1,95 @@
+"""A family as a continuation problem for the generic engine (:mod:`spurious.continuation`).
+
+Unknowns: the ``W``-parameters of the family's fixed space (in the trainable setting the
+second layer is held at ``a = 1``, the slice gauge of :mod:`cases.family`). Equations:
+
+    G(x, d) = grad_W L_H(x; d) = 0,   G_x = Hess_WW L_H,   G_d = d(grad_W L_H)/dd
+
+Monitors: the smallest eigenvalue of every isotypic block (:mod:`cases.spectrum`) at the
+balanced representative -- continuous functions of ``d`` whose sign changes are the
+stability changes. Domain: the isotypic spectrum needs ``d > q + 3``; a row collapsing to
+zero or two rows becoming parallel end the branch (the loss is not smooth there).
+"""
+import mpmath
+import numpy as np
+
+from spurious.continuation import ContinuationProblem, MPProblem
+from spurious.kernels import block_derivatives, max_row_cosine, mp_block_derivatives, row_norms_squared
+
+from .family import slice_unknowns, with_second_layer
+from .mp_spectrum import block_test_function
+from .point import describe_point
+
+ROW_COLLAPSE = 1e-10
+PARALLEL_COSINE = 1.0 - 1e-10
+
+
+def second_layer(structure):
+    return [1.0] * len(structure.sizes)
+
+
+def family_problem(family, setting):
+    """The float64 :class:`ContinuationProblem` of ``family`` in ``setting``."""
+    st = family.structure(setting)
+    idx = slice_unknowns(st)
+    a = second_layer(st)
+    full = lambda xw: with_second_layer(st, xw, a)
+
+    def residual(xw, d):
+        return block_derivatives(st, full(xw), d, order=1).grad[idx]
+
+    def jacobian(xw, d):
+        bd = block_derivatives(st, full(xw), d)
+        return bd.hess[np.ix_(idx, idx)], bd.grad_d[idx]
+
+    def monitors(xw, d):
+        return describe_point(family, setting, full(xw), d).spectrum.block_minima()
+
+    def describe(xw, d):
+        cp = describe_point(family, setting, full(xw), d)
+        return {"loss": cp.loss, "lambda_min": cp.lambda_min, "morse_index": float(cp.morse_index)}
+
+    def domain(xw, d):
+        if not d > family.d_min:
+            return f"d reached {family.d_min}, the lower end of the isotypic spectrum (d > q + 3)"
+        x = full(xw)
+        if np.min(row_norms_squared(st, x, d)) < ROW_COLLAPSE:
+            return "a row of W collapsed to zero"
+        if max_row_cosine(st, x, d) > PARALLEL_COSINE:
+            return "two rows of W became parallel"
+        return None
+
+    return ContinuationProblem(residual=residual, jacobian=jacobian, monitors=monitors, domain=domain,
+                               describe=describe)
+
+
+def family_mp_problem(family, setting):
+    """The same equations in mpmath (``x`` an ``mp.matrix`` column, ``d`` an ``mpf``)."""
+    st = family.structure(setting)
+    idx = [int(i) for i in slice_unknowns(st)]
+    a = second_layer(st)
+
+    def _derivatives(x, d):
+        xs = list(x) + [mpmath.mpf(v) for v in a] if st.trainable else list(x)
+        return mp_block_derivatives(st, xs, d, mpmath.mp.dps)
+
+    def residual(x, d):
+        bd = _derivatives(x, d)
+        return mpmath.matrix([bd.grad[i] for i in idx])
+
+    def jacobian(x, d):
+        bd = _derivatives(x, d)
+        J = mpmath.matrix([[bd.hess[i, j] for j in idx] for i in idx])
+        return J, mpmath.matrix([bd.grad_d[i] for i in idx])
+
+    return MPProblem(residual=residual, jacobian=jacobian)
+
+
+def mp_test_function(family, setting, key):
+    """``f(x, d)`` in mpmath on the W-unknowns: the eigenvalue of isotypic block ``key`` nearest 0."""
+    st = family.structure(setting)
+    f = block_test_function(st, key)
+    a = second_layer(st)
+    if not st.trainable:
+        return lambda x, d: f(list(x), d)
+    return lambda x, d: f(list(x) + [mpmath.mpf(v) for v in a], d)
