@@ -11,8 +11,7 @@ import sys
 from . import __version__
 
 
-class UserError(Exception):
-    """An error to report in one line (exit code 2)."""
+from .errors import UserError
 
 
 def _finite_float(text):
