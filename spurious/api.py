@@ -90,19 +90,41 @@ def event_rows(branch):
     return rows
 
 
-def _morse_intervals(branch):
-    """[(d_lo, d_hi, Morse index)] over the branch, split at the stability events."""
+def _dimension_formula(label, q):
+    """dim of the representation as a formula in d (cases.spectrum: p = d - q)."""
+    minus = lambda j: "d" if j == 0 else f"d-{j}"
+    if label.startswith("trivial"):
+        return "1"
+    if label.startswith("std"):
+        return minus(q + 1)
+    if ",2]" in label:
+        return f"{minus(q)}*({minus(q + 3)})/2" if q == 0 else f"({minus(q)})({minus(q + 3)})/2"
+    return f"({minus(q + 1)})({minus(q + 2)})/2"
+
+
+def interval_summary(family, setting, d_lo, d_hi):
+    """The Morse index on ``(d_lo, d_hi)``: which blocks are negative (how many eigenvalues
+    each), the index as a formula in ``d``, and its value at an integer ``d`` of the interval
+    (or at the midpoint when there is none)."""
+    ints = [k for k in range(math.ceil(d_lo), math.floor(d_hi) + 1) if d_lo < k < d_hi]
+    mid = 0.5 * (d_lo + d_hi)
+    d = float(min(ints, key=lambda k: abs(k - mid))) if ints else mid
+    cp = critical_point(family, setting, d)
+    negative = {}
+    for e in cp.spectrum.entries:
+        if e.eigenvalue < 0:
+            negative[e.representation] = negative.get(e.representation, 0) + round(e.multiplicity / cp.spectrum.dims[e.representation])
+    formula = " + ".join((f"{n}*" if n != 1 else "") + _dimension_formula(rep, family.q)
+                         for rep, n in negative.items()) or "0"
+    return {"d_lo": d_lo, "d_hi": d_hi, "d_sample": d, "morse_index_at_sample": cp.morse_index,
+            "negative_blocks": negative, "morse_index_formula": formula}
+
+
+def _morse_intervals(family, setting, branch):
+    """:func:`interval_summary` on every interval of the branch between stability events."""
     events = sorted(float(e.d) for e in branch.events if e.kind == "stability")
-    lo, hi = float(np.min(branch.d)), float(np.max(branch.d))
-    cuts = [lo] + events + [hi]
-    out = []
-    d = np.asarray(branch.d)
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        inside = np.flatnonzero((d > a) & (d < b))
-        if inside.size:
-            idx = _morse_at(branch, int(inside[len(inside) // 2]))
-            out.append((round(a, 6), round(b, 6), idx))
-    return out
+    cuts = [float(np.min(branch.d))] + events + [float(np.max(branch.d))]
+    return [interval_summary(family, setting, a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
 
 
 def _mp_loss(family, setting, x_w, d, dps):
@@ -127,7 +149,6 @@ def refine_case(family, setting="fixed", digits=50, progress=None, d_max=REFINE_
                    observers=(lambda s: report(0.5 * (d_top - s.d) / (d_top - family.d_min), f"d = {s.d:.3f}"),))
     mp_problem = family_mp_problem(family, setting)
     stability = [e for e in branch.events if e.kind == "stability"]
-    rows = {id(e): r for e, r in zip(branch.events, event_rows(branch))}
     crossings = []
     for n, e in enumerate(stability):
         report(0.5 + 0.5 * n / max(len(stability), 1), f"refining d* near {e.d:.6f}")
@@ -135,21 +156,25 @@ def refine_case(family, setting="fixed", digits=50, progress=None, d_max=REFINE_
         res = refine_zero(mp_problem, mp_test_function(family, setting, key), np.asarray(e.x, dtype=float),
                           float(e.d) - BRACKET, float(e.d) + BRACKET, digits)
         loss = _mp_loss(family, setting, res.x, res.d, res.dps_used) if res.status == "converged" else float("nan")
-        row = rows[id(e)]
         names = branch.metadata["names"]
         crossings.append({
             "d_star": res.d_star, "digits_verified": res.digits_verified, "status": res.status,
             "message": res.message, "representation": e.label,
-            "index_below": row["index_below"], "index_above": row["index_above"],
             "loss": float(loss), "params": dict(zip(names, (float(v) for v in res.x_float))),
             "slope": float(res.slope), "transversal": bool(res.transversal),
             "residual_norm": float(res.residual_norm), "test_value": float(res.test_value),
             "d_star_float": float(e.d)})
     report(1.0, "done")
     crossings.sort(key=lambda c: c["d_star_float"])
+    intervals = _morse_intervals(family, setting, branch)
+    for c in crossings:
+        below = [iv for iv in intervals if iv["d_hi"] <= c["d_star_float"] + 1e-9]
+        above = [iv for iv in intervals if iv["d_lo"] >= c["d_star_float"] - 1e-9]
+        c["index_below"] = below[-1]["morse_index_formula"] if below else None
+        c["index_above"] = above[0]["morse_index_formula"] if above else None
     last = crossings[-1]["d_star"] if crossings else None
     return {"case": family.name, "setting": setting, "crossings": crossings, "last_crossing_d_star": last,
-            "morse_intervals": _morse_intervals(branch), "end_reason": branch.end_reason, "branch": branch}
+            "morse_intervals": intervals, "end_reason": branch.end_reason, "branch": branch}
 
 
 def integer_table(family, setting, d_values=range(4, 21)):

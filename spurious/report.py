@@ -49,7 +49,8 @@ def build_report(names, digits, progress):
 
 
 def _interval_text(intervals):
-    return "; ".join(f"({lo}, {hi}): {idx:g}" for lo, hi, idx in intervals)
+    return "; ".join(f"({iv['d_lo']:.4f}, {iv['d_hi']:.4f}): {iv['morse_index_formula']}"
+                     f" [= {iv['morse_index_at_sample']:g} at d = {iv['d_sample']:g}]" for iv in intervals)
 
 
 def markdown(report):
