@@ -43,7 +43,7 @@ def catalogue_rows():
              "provenance": f.provenance} for f in families()]
 
 
-def track(family, d_from=20.0, d_to=None, setting="fixed", observers=(), ds=0.2, ds_max=0.5):
+def track(family, d_from=20.0, d_to=None, setting="fixed", observers=(), ds=0.2, ds_max=0.25):
     """Continue ``family`` from ``d_from`` towards ``d_to`` (default: the lower end of its range).
 
     ``d_to`` below the range is moved to ``d_min + LOWER_MARGIN`` (recorded in the metadata).
@@ -71,21 +71,21 @@ def track(family, d_from=20.0, d_to=None, setting="fixed", observers=(), ds=0.2,
     return branch
 
 
-def _morse_at(branch, i):
-    return float(branch.values["morse_index"][i])
-
-
 def event_rows(branch):
-    """The events of a branch as rows; stability events carry the Morse index on both sides
-    (from the branch points that bracket the event; "below" is the smaller d)."""
+    """The events of a branch as rows. Stability events carry the Morse index on both sides
+    ("below" is the smaller d) as a formula in d and its value at a sample d of that interval."""
+    fam = get_case(branch.metadata["case"])
+    intervals = _morse_intervals(fam, branch.metadata["setting"], branch)
     rows = []
     for e in branch.events:
         row = {"kind": e.kind, "d": float(e.d), "label": e.label or ""}
         if e.kind == "stability":
-            i = e.index
-            j = min(i + 1, len(branch.d) - 1) if i + 1 < len(branch.d) else i - 1
-            pairs = sorted([(float(branch.d[i]), _morse_at(branch, i)), (float(branch.d[j]), _morse_at(branch, j))])
-            row["index_below"], row["index_above"] = pairs[0][1], pairs[1][1]
+            below = [iv for iv in intervals if iv["d_hi"] <= e.d + 1e-9]
+            above = [iv for iv in intervals if iv["d_lo"] >= e.d - 1e-9]
+            for side, ivs in (("below", below[-1:]), ("above", above[:1])):
+                row[f"index_{side}"] = ivs[0]["morse_index_formula"] if ivs else None
+                row[f"index_{side}_sample"] = ([ivs[0]["d_sample"], ivs[0]["morse_index_at_sample"]]
+                                               if ivs else None)
         rows.append(row)
     return rows
 
@@ -114,8 +114,11 @@ def interval_summary(family, setting, d_lo, d_hi):
     for e in cp.spectrum.entries:
         if e.eigenvalue < 0:
             negative[e.representation] = negative.get(e.representation, 0) + round(e.multiplicity / cp.spectrum.dims[e.representation])
-    formula = " + ".join((f"{n}*" if n != 1 else "") + _dimension_formula(rep, family.q)
-                         for rep, n in negative.items()) or "0"
+    terms = []
+    for rep, n in negative.items():
+        dim = _dimension_formula(rep, family.q)
+        terms.append(str(n) if dim == "1" else (f"{n}*" if n != 1 else "") + dim)
+    formula = " + ".join(terms) or "0"
     return {"d_lo": d_lo, "d_hi": d_hi, "d_sample": d, "morse_index_at_sample": cp.morse_index,
             "negative_blocks": negative, "morse_index_formula": formula}
 

@@ -94,7 +94,9 @@ def cmd_track(args):
     from .progress import Progress
 
     fam = get_case(args.case)
-    bar = Progress(abs(args.d_to - args.d_from), f"track {fam.name}", enabled=not args.quiet)
+    fam.check_d(args.d_from)
+    span = abs((args.d_to if args.d_to is not None else fam.d_min) - args.d_from)
+    bar = Progress(span, f"track {fam.name}", enabled=not args.quiet)
     observer = lambda step: bar.update(abs(step.d - args.d_from), f"d = {step.d:.4f}")
     branch = track(fam, d_from=args.d_from, d_to=args.d_to, setting=args.setting, observers=(observer,))
     bar.close()
@@ -109,9 +111,13 @@ def cmd_track(args):
     s = branch_summary(branch)
     print(f"{fam.name} ({args.setting}): {s['points']} points from d = {s['d_first']:g} to d = {s['d_last']:g}; "
           f"ended: {s['end_reason']}")
-    print(f"{'event':14} {'d':>20} {'label':28} index below -> above")
+    print(f"{'event':14} {'d':>20} {'label':28} Morse index below -> above")
     for e in s["events"]:
-        print(f"{e['kind']:14} {e['d']:20.14f} {e['label']:28} {e.get('index_below', '')} -> {e.get('index_above', '')}")
+        change = ""
+        if e["kind"] == "stability":
+            (db, ib), (da, ia) = e["index_below_sample"] or (0, 0), e["index_above_sample"] or (0, 0)
+            change = f"{e['index_below']} (= {ib:g} at d = {db:g}) -> {e['index_above']} (= {ia:g} at d = {da:g})"
+        print(f"{e['kind']:14} {e['d']:20.14f} {e['label']:28} {change}")
     if not s["events"]:
         print("(no events)")
 
@@ -139,6 +145,7 @@ def cmd_refine(args):
     bar = Progress(1.0, f"refine {fam.name}", enabled=not args.quiet)
     result = refine_case(fam, args.setting, args.digits, progress=lambda f, note="": bar.update(f, note))
     bar.close()
+    del result["branch"]
     if args.json:
         _print_json(result)
         return
@@ -233,8 +240,6 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    if getattr(args, "d_to", "absent") is None:
-        args.d_to = None
     from .cases.family import FamilyError
 
     try:
@@ -245,4 +250,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("spurious: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug: still one line, and a distinct exit code
+        print(f"spurious: internal error ({type(err).__name__}): {err} -- please report it", file=sys.stderr)
+        return 3
     return 0
