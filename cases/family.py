@@ -28,6 +28,7 @@ from spurious.kernels import REAL, BlockStructure, block_derivatives
 from spurious.kernels.api import row_norms_squared
 
 SETTINGS = ("fixed", "trainable")
+STAGNATION_TOL = 1e-10
 
 
 class FamilyError(ValueError):
@@ -52,7 +53,7 @@ class Family:
     description: str
     seeds: tuple
     settings: tuple = SETTINGS
-    d_max: float = 1e6
+    d_max: float = 1e4
     provenance: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -138,11 +139,13 @@ class SolveResult:
 def newton_at(structure, xw0, a_values, d, tol=1e-13, max_iter=30):
     """Newton for ``grad_W L_H(x; d) = 0`` on the slice ``a = a_values``.
 
-    Converged when the metric gradient ``|G^-1 grad|_inf <= tol`` (DESIGN.md section 3).
+    Converged when the metric gradient ``|G^-1 grad|_inf <= tol`` (DESIGN.md section 3), or
+    when it is below ``STAGNATION_TOL`` and a Newton step no longer reduces it fourfold: the
+    rounding level, which exceeds ``tol`` at large ``d`` (sums over ``d^2`` entries).
     """
     idx = slice_unknowns(structure)
     xw = np.array(xw0, dtype=float)
-    grad_norm = np.inf
+    grad_norm = previous = np.inf
     for it in range(max_iter + 1):
         x = with_second_layer(structure, xw, a_values)
         try:
@@ -161,6 +164,10 @@ def newton_at(structure, xw0, a_values, d, tol=1e-13, max_iter=30):
             step = np.linalg.solve(bd.hess[np.ix_(idx, idx)], g)
         except np.linalg.LinAlgError:
             return SolveResult(x, d, grad_norm, it, False, "singular Hessian")
+        if grad_norm <= STAGNATION_TOL and grad_norm > 0.25 * previous:
+            # quadratic convergence has stopped: the gradient is at its rounding level
+            return SolveResult(x, d, grad_norm, it, True, "converged (rounding level)")
+        previous = grad_norm
         xw = xw - step
     return SolveResult(with_second_layer(structure, xw, a_values), d, grad_norm, max_iter, False,
                        f"Newton did not converge (|grad| = {grad_norm:.2e})")
@@ -187,7 +194,9 @@ def point_from_seed(family, setting, d, max_step=0.5):
     x, d_cur = res.x, float(seed.d)
     h = max_step
     while d_cur != d:
-        step = float(np.clip(d - d_cur, -h, h))
+        # steps grow with d: the branches vary on the scale of d itself (expansions in 1/d)
+        limit = max(h, 0.2 * h / max_step * abs(d_cur))
+        step = float(np.clip(d - d_cur, -limit, limit))
         xw = x[idx] + step * tangent_in_d(st, x, d_cur)
         res = newton_at(st, xw, a_values, d_cur + step, max_iter=12)
         if res.success:

@@ -1,0 +1,1 @@
+"""Benchmarks (not installed, not tests): ``python -m bench [--quick] [--only NAME]``."""
