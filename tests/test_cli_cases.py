@@ -39,3 +39,13 @@ def test_errors_are_one_line_with_nonzero_exit():
         assert res.stderr.startswith("spurious: error:")
         assert "Traceback" not in res.stderr
         assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_discover_command_json():
+    res = run("discover", "--d", "6", "--runs", "4", "--json", "--quiet")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["d"] == 6 and out["runs"] == 4
+    assert {"isotropy", "loss", "lambda_min", "morse_index", "runs", "family"} <= set(out["points"][0])
+    bad = run("discover", "--d", "6", "--runs", "0")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
