@@ -4,7 +4,7 @@ import time
 import mpmath
 import numpy as np
 
-from spurious.api import get_case, refine_case, track
+from spurious.api import get_case, track
 from spurious.cases.problem import family_mp_problem, mp_test_function
 from spurious.continuation import refine_zero
 

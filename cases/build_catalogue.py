@@ -1,6 +1,6 @@
 """Rebuild ``cases/data/catalogue.json``: the seed points of every catalogue family.
 
-    python -m spurious.cases.build_catalogue [--d 20] [--starts 300] [--seed 0]
+    python -m spurious.cases.build_catalogue [--d 20] [--starts 300] [--seed 0] [--discovery-runs 200]
 
 Method (recorded in the file): for each isotropy ``Delta(S_{d-q} x S_q)`` used by the
 catalogue, Newton's method on ``grad L_H = 0`` in the fixed-point space (fixed second layer)
@@ -10,6 +10,9 @@ uniform in [-0.45, 0.45], reproducible with ``--seed``); converged points (metri
 definition (:mod:`cases.catalogue`). This scan reaches the type-II families, which random
 starts of gradient descent in the full space rarely or never reach. Further seeds at smaller
 ``d`` come from natural continuation in ``d`` (:func:`cases.family.point_from_seed`).
+With ``--discovery-runs N`` the file also records, per family, in how many of ``N`` runs
+of ``spurious discover`` (random starts in the full space, same ``d`` and seed) the family
+was reached -- an independent check of the scan, not a source of numbers.
 """
 import argparse
 import json
@@ -43,8 +46,21 @@ def scan(q, d, starts, rng):
     return st, found
 
 
-def build(d, starts, seed):
+def discovery_counts(d, runs, seed, workers):
+    """family name -> number of discovery runs that reached it."""
+    from .discover import discover
+
+    result = discover("fixed", int(d), runs, workers=workers, seed=seed)
+    counts = {}
+    for p in result.points:
+        if p.family:
+            counts[p.family] = counts.get(p.family, 0) + p.runs
+    return counts
+
+
+def build(d, starts, seed, discovery_runs=0, workers=1):
     rng = np.random.default_rng(seed)
+    counts = discovery_counts(d, discovery_runs, seed, workers) if discovery_runs else None
     families = []
     scans = {}
     for df in DEFINITIONS:
@@ -68,6 +84,10 @@ def build(d, starts, seed):
                 print(f"{df.name}: no seed at d = {d_extra}: {err}", file=sys.stderr)
                 break
             seeds.append(Seed(d_extra, tuple(xe), f"natural continuation in d from the seed at d = {d:g}"))
+        if counts is not None:
+            reached = counts.get(df.name, 0)
+            source += (f"; spurious discover --setting fixed --d {d:g} --runs {discovery_runs} --seed {seed} "
+                       f"reached it in {reached} of {discovery_runs} runs")
         families.append({
             "name": df.name, "blocks": ["n"] + ([df.q] if df.q else []), "settings": list(SETTINGS),
             "found_by": source, "loss_at_reference": loss,
@@ -76,6 +96,8 @@ def build(d, starts, seed):
         })
         print(f"{df.name}: loss {loss:.6f} at d = {d:g}, {len(seeds)} seeds", file=sys.stderr)
     command = f"python -m spurious.cases.build_catalogue --d {d:g} --starts {starts} --seed {seed}"
+    if discovery_runs:
+        command += f" --discovery-runs {discovery_runs}"
     return {"provenance": {"command": command, "method": __doc__.split("Method (recorded in the file): ")[1]
                            .split("\n\n")[0].replace("\n", " ")},
             "families": families}
@@ -86,9 +108,11 @@ def main(argv=None):
     ap.add_argument("--d", type=float, default=20.0)
     ap.add_argument("--starts", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--discovery-runs", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=1, help="processes for the discovery runs")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / CATALOGUE_FILE)
     args = ap.parse_args(argv)
-    data = build(args.d, args.starts, args.seed)
+    data = build(args.d, args.starts, args.seed, args.discovery_runs, args.workers)
     args.out.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
 

@@ -22,7 +22,6 @@ stability route; folds are rare).
 from dataclasses import dataclass, field
 
 import mpmath
-import numpy as np
 
 TRANSVERSAL_SLOPE = 1e-8
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from spurious.api import event_rows, get_case, track
-from spurious.cases.family import newton_at, slice_unknowns
+from spurious.cases.family import newton_at
 from spurious.continuation import Branch, continue_branch
 from spurious.cases.problem import family_problem
 from spurious.kernels import embed, hessian
