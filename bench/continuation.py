@@ -14,13 +14,15 @@ def run_branch(quick=False):
     track(fam, d_from=8.0, d_to=7.0)  # warm-up (JIT / cache)
     times, branch = [], None
     for _ in range(1 if quick else 5):
+        newton = []
         t = time.perf_counter()
-        branch = track(fam, d_from=20.0, d_to=4.0)
+        branch = track(fam, d_from=20.0, d_to=4.0, observers=(lambda step: newton.append(step.newton_iterations),))
         times.append(time.perf_counter() - t)
     steps = len(branch.d) - 1
     return "\n".join([
-        "| branch | points | median time (s) [min, max] | events |", "|---|---|---|---|",
-        f"| sd1-i, d = 20 -> 4 (fixed) | {len(branch.d)} ({steps} steps) | {np.median(times):.3f} "
+        "| branch | points | Newton iterations (accepted steps) | median time (s) [min, max] | events |",
+        "|---|---|---|---|---|",
+        f"| sd1-i, d = 20 -> 4 (fixed) | {len(branch.d)} ({steps} steps) | {sum(newton)} | {np.median(times):.3f} "
         f"[{min(times):.3f}, {max(times):.3f}] | "
         + ", ".join(f"{e.kind} at {e.d:.10f}" for e in branch.events) + " |"])
 

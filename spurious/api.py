@@ -19,7 +19,7 @@ from spurious.cases import critical_point, families, get_case
 from spurious.cases.family import FamilyError, point_from_seed, slice_unknowns
 from spurious.cases.mp_spectrum import representation_key
 from spurious.cases.problem import family_mp_problem, family_problem, mp_test_function, second_layer
-from spurious.continuation import ArclengthSettings, continue_branch, refine_zero
+from spurious.continuation import ArclengthSettings, continue_branch, refine_fold, refine_zero
 from spurious.kernels import mp_block_derivatives
 
 __all__ = ["catalogue_rows", "critical_point", "event_rows", "families", "get_case", "integer_table",
@@ -176,7 +176,15 @@ def refine_case(family, setting="fixed", digits=50, progress=None, d_max=REFINE_
         c["index_below"] = below[-1]["morse_index_formula"] if below else None
         c["index_above"] = above[0]["morse_index_formula"] if above else None
     last = crossings[-1]["d_star"] if crossings else None
+    folds = []
+    for e in (e for e in branch.events if e.kind == "fold"):
+        res = refine_fold(mp_problem, np.asarray(e.x, dtype=float), float(e.d), digits)
+        folds.append({"d_star": res.d_star, "digits_verified": res.digits_verified, "status": res.status,
+                      "message": res.message, "d_float": float(e.d), "residual_norm": res.residual_norm})
+    branch_points = [{"d_float": float(e.d), "status": "located in float64 only (not refined)"}
+                     for e in branch.events if e.kind == "branch_point"]
     return {"case": family.name, "setting": setting, "crossings": crossings, "last_crossing_d_star": last,
+            "folds": folds, "branch_points": branch_points,
             "morse_intervals": intervals, "end_reason": branch.end_reason, "branch": branch}
 
 

@@ -101,6 +101,9 @@ def write_report(out="report", digits=40, cases=None, quiet=False):
     report = build_report(names, digits, progress)
     progress.close()
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.resolve().parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report is an ordinary folder
     try:
         (tmp / "report.json").write_text(json.dumps(report, indent=1) + "\n")
         (tmp / "report.md").write_text(markdown(report))
