@@ -84,7 +84,7 @@ def markdown(report):
         tr = {r["d"]: r for r in f["integer_d"]["trainable"]}
         for r in f["integer_d"]["fixed"]:
             t = tr.get(r["d"], {})
-            lines.append(f"| {r['d']} | {r['loss']:.10f} | {r['lambda_min']:.6e} | {r['morse_index']:g} | "
+            lines.append(f"| {r['d']} | {r['loss']:.10g} | {r['lambda_min']:.6e} | {r['morse_index']:g} | "
                          f"{t.get('lambda_min', float('nan')):.6e} | {t.get('morse_index', float('nan')):g} |")
         lines.append("")
     lines += ["Figures: `loss.png` (loss vs d), `lambda_min.png` (λ_min vs d, d* marked), `branches.png`.", ""]

@@ -101,3 +101,14 @@ def test_catalogue_is_reproduced_by_its_provenance_command(tmp_path):
     for new, old in zip(rebuilt["families"], stored["families"]):
         for s_new, s_old in zip(new["seeds"], old["seeds"]):
             np.testing.assert_allclose(s_new["params"], s_old["params"], atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [4.0, 7.3, 50.0])
+def test_global_minimum_spectrum_has_its_closed_form_eigenvalues(d):
+    """At W = I the [d-2,1,1] and [d-2,2] blocks are 1/4 -+ 1/(2 pi) for every d (Arjevani &
+    Field 2020) -- an analytic check independent of the code's formulas."""
+    cp = critical_point(get_case("sd-i"), "fixed", d)
+    blocks = cp.spectrum.blocks
+    assert blocks["[d-2,1,1](S_{d})"][0] == pytest.approx(0.25 - 1 / (2 * np.pi), abs=1e-13)
+    assert blocks["[d-2,2](S_{d})"][0] == pytest.approx(0.25 + 1 / (2 * np.pi), abs=1e-13)
+    assert cp.lambda_min == pytest.approx(0.25 - 1 / (2 * np.pi), abs=1e-13)
