@@ -105,8 +105,9 @@ def test_catalogue_is_reproduced_by_its_provenance_command(tmp_path):
 
 @pytest.mark.parametrize("d", [4.0, 7.3, 50.0])
 def test_global_minimum_spectrum_has_its_closed_form_eigenvalues(d):
-    """At W = I the [d-2,1,1] and [d-2,2] blocks are 1/4 -+ 1/(2 pi) for every d (Arjevani &
-    Field 2020) -- an analytic check independent of the code's formulas."""
+    """At W = I the [d-2,1,1] and [d-2,2] blocks (which live only in the off-diagonal entries)
+    are 1/4 -+ 1/(2 pi) for every d: at two orthonormal rows F_C = 1/4 and F_CC = 1/(2 pi).
+    A closed form, independent of the isotypic construction."""
     cp = critical_point(get_case("sd-i"), "fixed", d)
     blocks = cp.spectrum.blocks
     assert blocks["[d-2,1,1](S_{d})"][0] == pytest.approx(0.25 - 1 / (2 * np.pi), abs=1e-13)
