@@ -3,21 +3,13 @@
 Same critical point (sd1-i, fixed second layer) at integer d; both timings in one run, their
 ratio, and the largest difference between the two spectra (expanded by multiplicity).
 """
-import time
 
 import numpy as np
 
 from spurious.cases import critical_point, get_case, hessian_spectrum
 from spurious.kernels import embed, hessian
 
-
-def _median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)), min(times), max(times)
+from .kernels import timed
 
 
 def run(quick=False):
@@ -33,8 +25,8 @@ def run(quick=False):
         hessian_spectrum(st, x, d)  # warm-up
         hessian(W, a, I, one)
         reps = 1 if (quick or d >= 40) else 5
-        red = _median_time(lambda: hessian_spectrum(st, x, d), max(reps, 3))
-        full = _median_time(lambda: np.linalg.eigvalsh(hessian(W, a, I, one)), reps)
+        red = timed(lambda: hessian_spectrum(st, x, d), max(reps, 3))
+        full = timed(lambda: np.linalg.eigvalsh(hessian(W, a, I, one)), reps)
         diff = np.max(np.abs(hessian_spectrum(st, x, d).expanded() - np.linalg.eigvalsh(hessian(W, a, I, one))))
         rows.append(f"| {d} | {1e3 * red[0]:.2f} [{1e3 * red[1]:.2f}, {1e3 * red[2]:.2f}] | "
                     f"{1e3 * full[0]:.1f} [{1e3 * full[1]:.1f}, {1e3 * full[2]:.1f}] | {full[0] / red[0]:.1f} | {diff:.1e} |")

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .branch import Branch, Event
+from .rootfind import EvaluationFailed, illinois
 
 MAX_TURN_COS = 0.9
 
@@ -148,37 +149,22 @@ class Continuation:
         return out
 
     def _locate(self, key, y0, t0, s_hi, f0, f1):
-        """Illinois regula falsi on the arclength s in (0, s_hi) for the test function ``key``."""
-        a, b, fa, fb = 0.0, s_hi, f0, f1
-        best = None
-        side = 0
-        for _ in range(100):
-            s = b - fb * (b - a) / (fb - fa)
-            if not a < s < b:
-                s = 0.5 * (a + b)
+        """Illinois regula falsi on the arclength s in (0, s_hi) for the test function ``key``;
+        each trial point is re-solved by (A1) with anchor ``y0 + s t0``."""
+        points = {}
+
+        def f(s):
             y, _ = self.correct(y0 + s * t0, t0)
             if y is None:
-                break
-            t = _tangent(self.problem, y, t0)
-            f = self._tests(y, t)[key]
-            best = y
-            if f == 0:
-                break
-            if np.sign(f) == np.sign(fa):
-                a, fa = s, f
-                if side == -1:
-                    fb /= 2
-                side = -1
-            else:
-                b, fb = s, f
-                if side == 1:
-                    fa /= 2
-                side = 1
-            if abs(b - a) <= self.settings.locate_tol:
-                break
-        if best is None:
-            best = y0 + 0.5 * s_hi * t0
-        return best
+                raise EvaluationFailed(f"corrector failed at s = {s}")
+            points[s] = y
+            return self._tests(y, _tangent(self.problem, y, t0))[key]
+
+        try:
+            s, _, _, _ = illinois(f, 0.0, s_hi, f0, f1, self.settings.locate_tol)
+        except EvaluationFailed:
+            s = max(points) if points else None
+        return points[s] if s in points else y0 + 0.5 * s_hi * t0
 
     def _events(self, y0, t0, tests0, y1, tests1, ds, index):
         found = []

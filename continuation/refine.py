@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import mpmath
 
+from .rootfind import illinois
+
 TRANSVERSAL_SLOPE = 1e-8
 
 
@@ -111,34 +113,6 @@ def format_digits(value, n):
     return f"{sign}0.{'0' * (-exp - 1)}{digits}"
 
 
-def _find_root(f_at, d_lo, d_hi, f_lo, f_hi, tol, max_iter=200):
-    """Illinois regula falsi on a bracket; returns (d, f(d), iterations, converged)."""
-    a, b, fa, fb = d_lo, d_hi, f_lo, f_hi
-    side, it = 0, 0
-    c, fc = a, fa
-    while it < max_iter:
-        it += 1
-        c = b - fb * (b - a) / (fb - fa)
-        if not (min(a, b) < c < max(a, b)):
-            c = (a + b) / 2
-        fc = f_at(c)
-        if fc == 0:
-            return c, fc, it, True
-        if mpmath.sign(fc) == mpmath.sign(fa):
-            a, fa = c, fc
-            if side == -1:
-                fb /= 2
-            side = -1
-        else:
-            b, fb = c, fc
-            if side == 1:
-                fa /= 2
-            side = 1
-        if abs(b - a) <= tol * (1 + abs(c)):
-            return c, fc, it, True
-    return c, fc, it, False
-
-
 def _refine_once(mp_problem, test_function, x0, d_lo, d_hi, dps):
     """One run at ``dps`` digits: (status, message, d, x, f(d), iterations)."""
     with mpmath.workdps(dps):
@@ -161,7 +135,7 @@ def _refine_once(mp_problem, test_function, x0, d_lo, d_hi, dps):
             return ("not bracketed", f"the test function has one sign on [{d_lo}, {d_hi}]",
                     None, None, None, state["n"])
         try:
-            d, fd, _, ok = _find_root(f_at, lo, hi, f_lo, f_hi, mpmath.mpf(10) ** (-dps + 3))
+            d, fd, _, ok = illinois(f_at, lo, hi, f_lo, f_hi, mpmath.mpf(10) ** (-dps + 3))
         except (ArithmeticError, ZeroDivisionError) as err:
             return "newton failed", str(err), None, None, None, state["n"]
         status = "converged" if ok else "not converged"
