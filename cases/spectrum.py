@@ -22,7 +22,10 @@ full ``kd x kd`` (or ``kd + k``) Hessian with multiplicity ``dim rho``::
 
 The special indices are singletons in every space above, so the symmetry among them is not
 quotiented out: a ``B_rho`` eigenvalue repeated by that symmetry appears repeatedly (equal
-eigenvalues are merged in the report, their multiplicities added).
+eigenvalues are merged in the report, their multiplicities added). For one special block
+of size 2 or 3, each ``X_rho`` is further split by the irreducibles of ``S_q`` on the special
+indices (the class sum of their transpositions acts on the irreducible ``lambda`` as the sum
+of its contents), giving labels such as ``trivial(S_{d-2}) x sign(S_2)``.
 
 Trainable second layer: each neuron's rescaling ``(w_i, a_i) -> (c w_i, a_i / c)`` gives the
 exact null directions ``xi_i = (w_i, -a_i)`` (differentiate ``grad L(phi_c x) Dphi_c =
@@ -199,14 +202,60 @@ def hessian_spectrum(family_structure, x, d):
                 zero_modes.append((float(Zx[:, j] @ Hs @ Zx[:, j]), dims[key]))
             spaces[key] = _complement(X, Zx, X.shape[1] - r)
     labels = _labels(q)
-    blocks, entries = {}, []
+    special = _special_class_sum(sp.fine, family_structure)
+    blocks, entries, block_dims = {}, [], {}
     for key, X in spaces.items():
-        vals = np.linalg.eigvalsh(X.T @ Hs @ X) if X.shape[1] else np.zeros(0)
-        blocks[labels[key]] = vals
-        if dims[key] > 0:
-            entries.extend(_merge(vals, labels[key], dims[key]))
+        for suffix, Y in _split_by_special_symmetry(X, special):
+            label = labels[key] + suffix
+            vals = np.linalg.eigvalsh(Y.T @ Hs @ Y) if Y.shape[1] else np.zeros(0)
+            blocks[label] = vals
+            block_dims[label] = dims[key]
+            if dims[key] > 0:
+                entries.extend(_merge(vals, label, dims[key]))
     entries.sort(key=lambda e: e.eigenvalue)
-    return Spectrum(float(d), entries, blocks, {labels[k]: v for k, v in dims.items()}, zero_modes)
+    return Spectrum(float(d), entries, blocks, block_dims, zero_modes)
+
+
+# Irreducibles of S_q (q = 2, 3) told apart by the class sum of transpositions, which acts on
+# the irreducible of shape lambda as the scalar sum of the contents (column - row) of lambda.
+_CONTENT_SUMS = {2: {1: "trivial", -1: "sign"}, 3: {3: "trivial", 0: "standard", -3: "sign"}}
+
+
+def _special_class_sum(fine, family_structure):
+    """The class sum of the transpositions of the special indices, as a matrix on the fine
+    coordinates (the specials are singletons there, so each transposition permutes
+    coordinates), or None when there is no single special block of size 2 or 3."""
+    sizes = family_structure.sizes[1:]
+    if len(sizes) != 1 or int(sizes[0]) not in _CONTENT_SUMS:
+        return None
+    q = int(sizes[0])
+    specials = list(range(3, 3 + q))
+    T = np.zeros((fine.size, fine.size))
+    for i in range(q):
+        for j in range(i + 1, q):
+            swap = {specials[i]: specials[j], specials[j]: specials[i]}
+            for row, key in enumerate(fine.parameters):
+                image = (key[0],) + tuple(swap.get(b, b) for b in key[1:])
+                T[fine.index(image), row] += 1.0
+    return q, T
+
+
+def _split_by_special_symmetry(X, special):
+    """Split the span of X (orthonormal) by the irreducibles of S_q acting on the special
+    indices: [(label suffix, orthonormal basis)]. The class sum commutes with the Hessian and
+    with every S_p isotypic projection, and preserves the (equal) weights of the specials."""
+    if special is None or X.shape[1] == 0:
+        return [("", X)]
+    q, T = special
+    vals, vecs = np.linalg.eigh(X.T @ T @ X)
+    out = []
+    for content, name in _CONTENT_SUMS[q].items():
+        sel = np.abs(vals - content) < 1e-6
+        if sel.any():
+            out.append((f" x {name}(S_{q})", X @ vecs[:, sel]))
+    if sum(Y.shape[1] for _, Y in out) != X.shape[1]:
+        raise AssertionError("the class sum of the special transpositions has an unexpected eigenvalue")
+    return out
 
 
 def _merge(vals, label, dim):

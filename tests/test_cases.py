@@ -113,3 +113,27 @@ def test_global_minimum_spectrum_has_its_closed_form_eigenvalues(d):
     assert blocks["[d-2,1,1](S_{d})"][0] == pytest.approx(0.25 - 1 / (2 * np.pi), abs=1e-13)
     assert blocks["[d-2,2](S_{d})"][0] == pytest.approx(0.25 + 1 / (2 * np.pi), abs=1e-13)
     assert cp.lambda_min == pytest.approx(0.25 - 1 / (2 * np.pi), abs=1e-13)
+
+
+def test_special_index_labels_match_the_full_space_eigenvectors():
+    """sd2-i at d = 6: the eigenvalue labelled `x sign(S_2)` has a full-space eigenvector that
+    changes sign when the two special indices are swapped; `x trivial(S_2)` ones do not."""
+    fam = get_case("sd2-i")
+    cp = critical_point(fam, "fixed", 6)
+    W, a, I, one = full_space(cp, "fixed")
+    vals, vecs = np.linalg.eigh(hessian(W, a, I, one))
+    p = np.arange(6)
+    p[4], p[5] = 5, 4  # the special block is the last two indices
+    perm = (p[:, None] * 6 + p[None, :]).ravel()
+    checked = 0
+    for e in cp.spectrum.entries:
+        if e.multiplicity != 1:
+            continue
+        k = int(np.argmin(np.abs(vals - e.eigenvalue)))
+        if np.sum(np.abs(vals - e.eigenvalue) < 1e-9) != 1:
+            continue  # not a simple eigenvalue of the full Hessian
+        v = vecs[:, k]
+        sign = -1.0 if "sign(S_2)" in e.representation else 1.0
+        np.testing.assert_allclose(v[perm], sign * v, atol=1e-8)
+        checked += 1
+    assert checked >= 4
