@@ -1,13 +1,20 @@
 """The generic continuation engine: problem, pseudo-arclength algorithm, events, refinement.
 
-Works for any smooth ``G(x, d) = 0``; imports numpy, scipy and mpmath only (never the
-kernels or the cases).
+Works for any smooth ``G(x, d) = 0``, ``x`` in ``R^m``, ``d`` a real parameter; imports
+numpy, scipy and mpmath only (never the kernels or the cases).
+
+- :mod:`.problem`: what is continued (float64 and mpmath descriptions of ``G``);
+- :mod:`.arclength`: pseudo-arclength continuation with fold, branch-point and stability events;
+- :mod:`.branch`: a branch as data (save, load, resume);
+- :mod:`.rootfind`: the bracketing root finder shared by event location and refinement;
+- :mod:`.refine`: events to many verified digits in mpmath; :mod:`.digits`: how digits are compared.
 """
 from .arclength import ArclengthSettings, Continuation, Step, continue_both_ways, continue_branch
 from .branch import Branch, Event
+from .digits import agreeing_digits, common_digits, format_digits
 from .problem import ContinuationProblem, MPProblem
-from .refine import RefinedPoint, agreeing_digits, format_digits, refine_fold, refine_zero, solve_at
+from .refine import RefinedPoint, refine_fold, refine_zero, solve_at
 
 __all__ = ["ArclengthSettings", "Branch", "Continuation", "ContinuationProblem", "Event", "MPProblem",
-           "RefinedPoint", "Step", "agreeing_digits", "continue_both_ways", "continue_branch", "format_digits",
-           "refine_fold", "refine_zero", "solve_at"]
+           "RefinedPoint", "Step", "agreeing_digits", "common_digits", "continue_both_ways", "continue_branch",
+           "format_digits", "refine_fold", "refine_zero", "solve_at"]

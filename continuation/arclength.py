@@ -1,44 +1,74 @@
 """Pseudo-arclength continuation of ``G(x, d) = 0`` with event detection and location.
 
-Unknown ``y = (x, d)``, ``J(y) = [G_x, G_d]`` (``m x (m+1)``). With the unit tangent ``t``
-(``J t = 0``) the step from ``y0`` is (Keller; Seydel ch. 4; Govaerts ch. 2)::
+Unknown ``y = (x, d)`` in ``R^(m+1)``, ``J(y) = [G_x, G_d]`` (``m x (m+1)``). With the unit
+tangent ``t0`` at the current point ``y0`` (``J(y0) t0 = 0``), one step of length ``ds`` is
+(Keller 1977; Seydel, *Practical Bifurcation and Stability Analysis*, ch. 4; Govaerts,
+*Numerical Methods for Bifurcations of Dynamical Equilibria*, ch. 2)::
 
     predictor   y_p = y0 + ds t0
-    corrector   Newton on  [ G(y) ; t0 . (y - y_p) ] = 0,  Jacobian  [ J(y) ; t0^T ]       (A1)
-    tangent     [ J(y1) ; t0^T ] t1 = [0 ; 1],  t1 <- t1 / |t1|   (so t1 . t0 > 0)        (A2)
+    corrector   Newton on  F(y) = [ G(y) ; t0 . (y - y_p) ] = 0,  F'(y) = [ J(y) ; t0^T ]   (A1)
+    tangent     [ J(y1) ; t0^T ] t1 = [ 0 ; 1 ],   t1 <- t1 / |t1|                          (A2)
 
-Test functions along the branch, each monitored for a sign change between two points and
-then located by the Illinois variant of regula falsi on the arclength ``s`` of the step
-(each trial point re-solved by (A1) with anchor ``y0 + s t0``)::
+(A2) orients the tangent continuously: ``t1 . t0 = 1 / |t1| > 0``. The first tangent uses
+the border ``(0, ..., 0, direction)``, so the branch starts towards increasing ``d`` for
+``direction = +1``. Newton (here and at fixed ``d``) makes at least one update and has
+converged when ``max |G| <= newton_tol`` after an update below ``1e-7 (1 + max |y|)`` -- by
+quadratic convergence the error is then at rounding level, which event location relies on --
+or when an update is at rounding level, ``max |dy| <= 1e-14 (1 + max |y|)``.
 
-    fold          t_d, the d-component of the tangent (the branch turns back)
-    branch point  sign det [ J(y) ; t^T ]   (changes at a simple branch point, not at a fold)
-    stability     every monitor value (e.g. the smallest eigenvalue of an isotypic block)
+Test functions, evaluated at every point and watched for a sign change between consecutive
+points::
 
-Steps adapt: grow by 1.5 after a corrector needing <= 3 iterations, halve after a failure or
-after a turn of the tangent by more than ~25 degrees; the branch ends (``end_reason``) when
-``ds < ds_min``, when ``d`` leaves ``[d_min, d_max]`` (the last point is put exactly on the
-bound by Newton at fixed ``d``), when ``domain`` gives a reason, or after ``max_steps``.
+    fold          t_d, the d-component of the tangent (the branch turns back in d)
+    branch point  det A / (|A|_F / sqrt(n))^n,  A = [ J(y) ; t^T ]  (n = m + 1; scale-free, in
+                  [-1, 1]; changes sign at a simple branch point, not at a fold)
+    stability     every monitor value of the problem, labelled by its key
+
+A sign change is located by Illinois regula falsi (:func:`.rootfind.illinois`) on the
+pseudo-arclength ``s`` in ``(0, t0 . (y1 - y0))``: each trial point is re-solved by (A1) with
+anchor ``y0 + s t0``, so it lies on the branch. The bracket is shrunk to ``locate_tol`` in
+``s``; since ``|dd| <= |ds|`` along the step, ``d`` is located at least as accurately. Two sign
+changes of the same test function within one step cancel and are not seen; the step control
+below keeps steps short where the branch bends.
+
+Step control: the step grows by 1.5 (up to ``ds_max``) after a corrector that needed at most
+3 iterations, and is halved and retried after a failed corrector or a turn of the tangent by
+more than ~25 degrees. The branch ends (``Branch.end_reason``, never an exception) when the
+step falls below ``ds_min``, when ``d`` would leave ``[d_min, d_max]`` (the last point is put
+exactly on the bound by Newton at fixed ``d`` from the linear interpolation of the step), when
+the problem's ``domain`` gives a reason, or after ``max_steps`` accepted steps.
 """
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, replace
+from numbers import Integral
 
 import numpy as np
 
 from .branch import Branch, Event
 from .rootfind import EvaluationFailed, illinois
 
+GROW = 1.5
+SHRINK = 0.5
+QUICK_NEWTON = 3
 MAX_TURN_COS = 0.9
+ROUNDOFF = 1e-14
+QUADRATIC = 1e-7
+FIXED_D_MAX_ITER = 30
+LOG_FLOOR = -700.0
 
 
 @dataclass(frozen=True)
 class ArclengthSettings:
-    """How to continue: step lengths, bounds on ``d``, tolerances, initial direction in ``d``."""
+    """How to continue: step lengths in ``(x, d)``, bounds on ``d``, tolerances, and the
+    initial direction in ``d`` (``+1`` or ``-1``). ``max_steps`` counts accepted steps of the
+    whole branch (a resumed branch keeps counting); ``locate_tol`` is the accuracy of event
+    location in arclength (hence in ``d``)."""
 
     ds: float = 0.1
     ds_min: float = 1e-8
     ds_max: float = 1.0
-    d_min: float = -np.inf
-    d_max: float = np.inf
+    d_min: float = -math.inf
+    d_max: float = math.inf
     max_steps: int = 10000
     newton_tol: float = 1e-11
     newton_max_iter: int = 8
@@ -46,21 +76,30 @@ class ArclengthSettings:
     direction: int = -1
 
     def __post_init__(self):
-        if not (0 < self.ds_min <= self.ds <= self.ds_max):
-            raise ValueError(f"need 0 < ds_min <= ds <= ds_max, got {self.ds_min}, {self.ds}, {self.ds_max}")
+        if not all(math.isfinite(v) for v in (self.ds_min, self.ds, self.ds_max)):
+            raise ValueError(f"step lengths must be finite, got ds_min={self.ds_min}, ds={self.ds}, ds_max={self.ds_max}")
+        if not 0 < self.ds_min <= self.ds <= self.ds_max:
+            raise ValueError(f"need 0 < ds_min <= ds <= ds_max, got ds_min={self.ds_min}, ds={self.ds}, "
+                             f"ds_max={self.ds_max}")
         if not self.d_min < self.d_max:
-            raise ValueError(f"need d_min < d_max, got {self.d_min}, {self.d_max}")
+            raise ValueError(f"need d_min < d_max, got d_min={self.d_min}, d_max={self.d_max}")
         if self.direction not in (-1, 1):
-            raise ValueError(f"direction must be +1 or -1, got {self.direction}")
-        if self.max_steps < 1 or self.newton_max_iter < 1:
-            raise ValueError("max_steps and newton_max_iter must be at least 1")
-        if not (self.newton_tol > 0 and self.locate_tol > 0):
-            raise ValueError("tolerances must be positive")
+            raise ValueError(f"direction must be +1 or -1, got {self.direction!r}")
+        for name in ("max_steps", "newton_max_iter"):
+            value = getattr(self, name)
+            if not (isinstance(value, Integral) and value >= 1):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("newton_tol", "locate_tol"):
+            value = getattr(self, name)
+            if not (0 < value < math.inf):
+                raise ValueError(f"{name} must be positive and finite, got {value!r}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Step:
-    """One accepted step, as handed to observers."""
+    """One accepted point, as handed to observers: its ``index`` in the branch, the point and
+    unit tangent, the arclength step ``ds`` that produced it (0 for the start point), the
+    corrector's Newton iterations, and the events located between it and the previous point."""
 
     index: int
     x: np.ndarray
@@ -72,188 +111,246 @@ class Step:
 
 
 def _bordered(problem, y, border):
+    """``[ J(y) ; border^T ]``, the Jacobian of (A1) and the matrix of (A2)."""
     Gx, Gd = problem.jacobian(y[:-1], y[-1])
     return np.vstack([np.column_stack([Gx, Gd]), border[None, :]])
 
 
 def _tangent(problem, y, t_prev):
-    """(A2)."""
+    """(A2); at an exact branch point the system is singular and a least-squares solution is used."""
     A = _bordered(problem, y, t_prev)
     rhs = np.zeros(len(y))
     rhs[-1] = 1.0
     try:
         t = np.linalg.solve(A, rhs)
-    except np.linalg.LinAlgError:  # exactly at a branch point: the tangent is not unique
+    except np.linalg.LinAlgError:
         t = np.linalg.lstsq(A, rhs, rcond=None)[0]
     norm = np.linalg.norm(t)
     return t / norm if norm > 0 else t_prev
 
 
+def _branch_point_test(problem, y, t):
+    """``det A / (|A|_F / sqrt(n))^n`` for the ``n x n`` matrix ``A = [J(y); t^T]``.
+
+    By Hadamard's inequality and the AM-GM inequality this lies in ``[-1, 1]``; it is smooth
+    along the branch (``|A|_F >= |t| = 1``) and has the sign of ``det A`` (from ``slogdet``).
+    Its logarithm is clipped at -700 so that the sign survives float64 underflow."""
+    A = _bordered(problem, y, t)
+    sign, logdet = np.linalg.slogdet(A)
+    n = len(A)
+    log_scale = n * np.log(np.linalg.norm(A) / np.sqrt(n))
+    return float(sign * np.exp(max(logdet - log_scale, LOG_FLOOR))) if sign != 0 else 0.0
+
+
 class Continuation:
-    """The pseudo-arclength algorithm for one problem and one set of settings."""
+    """The pseudo-arclength algorithm for one problem and one set of settings.
+
+    ``steps(x0, d0)`` is a generator of :class:`Step`; the branch being built is
+    ``self.branch`` (set as soon as iteration starts).
+    """
 
     def __init__(self, problem, settings):
         self.problem = problem
         self.settings = settings
+        self.branch = None
 
-    # ----------------------------------------------------------- solvers
+    # ------------------------------------------------------------ Newton
     def _converged(self, G, dy, y):
-        s = self.settings
-        return np.max(np.abs(G)) <= s.newton_tol or np.max(np.abs(dy)) <= 1e-14 * (1 + np.max(np.abs(y)))
+        """Newton's stopping rule at ``y`` reached by the update ``dy``: ``max |G(y)| <= newton_tol``
+        after an update below ``1e-7 (1 + max |y|)`` (quadratic convergence puts the error near
+        the square of that, i.e. at rounding level, which event location relies on), or an
+        update at rounding level, ``max |dy| <= 1e-14 (1 + max |y|)``."""
+        scale = 1 + np.max(np.abs(y))
+        size = np.max(np.abs(dy))
+        return size <= ROUNDOFF * scale or (np.max(np.abs(G)) <= self.settings.newton_tol and size <= QUADRATIC * scale)
+
+    def _newton(self, residual, jacobian, y, max_iter):
+        """At least one and at most ``max_iter`` Newton updates; ``(y, updates, converged)``."""
+        dy = None
+        for it in range(max_iter + 1):
+            G = residual(y)
+            if not np.all(np.isfinite(G)):
+                return y, it, False
+            if dy is not None and self._converged(G, dy, y):
+                return y, it, True
+            if it == max_iter:
+                break
+            try:
+                dy = np.linalg.solve(jacobian(y), -G)
+            except np.linalg.LinAlgError:
+                return y, it, False
+            y = y + dy
+        return y, max_iter, False
 
     def correct(self, y_pred, border):
-        """Newton on (A1) with anchor ``y_pred``; returns (y, iterations) or (None, iterations)."""
-        y = y_pred.copy()
-        for it in range(1, self.settings.newton_max_iter + 1):
-            G = self.problem.residual(y[:-1], y[-1])
-            F = np.append(G, border @ (y - y_pred))
-            if np.max(np.abs(F)) <= 1e-3 * self.settings.newton_tol:
-                return y, it - 1
-            try:
-                dy = np.linalg.solve(_bordered(self.problem, y, border), -F)
-            except np.linalg.LinAlgError:
-                return None, it
-            y = y + dy
-            if not np.all(np.isfinite(y)):
-                return None, it
-            if self._converged(G, dy, y):
-                G = self.problem.residual(y[:-1], y[-1])
-                if np.max(np.abs(G)) <= 10 * self.settings.newton_tol or self._converged(G, dy, y):
-                    return y, it
-        return None, self.settings.newton_max_iter
+        """Newton on (A1) from ``y_pred``; returns ``(y, iterations)``, ``y = None`` on failure."""
+        p = self.problem
+        y, iterations, ok = self._newton(lambda y: np.append(p.residual(y[:-1], y[-1]), border @ (y - y_pred)),
+                                         lambda y: _bordered(p, y, border), np.array(y_pred, dtype=float),
+                                         self.settings.newton_max_iter)
+        return (y if ok else None), iterations
 
-    def solve_fixed_d(self, x, d, max_iter=20):
-        """Plain Newton at fixed ``d``; returns (x, |G|_inf)."""
-        x = np.array(x, dtype=float)
-        G = self.problem.residual(x, d)
-        for _ in range(max_iter):
-            Gx, _ = self.problem.jacobian(x, d)
-            try:
-                dx = np.linalg.solve(Gx, -G)
-            except np.linalg.LinAlgError:
-                break
-            x = x + dx
-            G = self.problem.residual(x, d)
-            if np.max(np.abs(G)) <= self.settings.newton_tol or np.max(np.abs(dx)) <= 1e-15 * (1 + np.max(np.abs(x))):
-                break
-        return x, float(np.max(np.abs(G)))
+    def solve_fixed_d(self, x, d):
+        """Plain Newton on ``G(x, d) = 0`` at fixed ``d``; returns ``(x, max |G(x, d)|, converged)``."""
+        p = self.problem
+        x, _, ok = self._newton(lambda x: p.residual(x, d), lambda x: p.jacobian(x, d)[0],
+                                np.array(x, dtype=float), FIXED_D_MAX_ITER)
+        return x, float(np.max(np.abs(p.residual(x, d)))), ok
 
     # ---------------------------------------------------- test functions
+    def _test(self, key, y, t):
+        kind, label = key
+        if kind == "fold":
+            return float(t[-1])
+        if kind == "branch_point":
+            return _branch_point_test(self.problem, y, t)
+        return float(self.problem.monitors(y[:-1], y[-1])[label])
+
     def _tests(self, y, t):
-        out = {("fold", ""): t[-1]}
-        sign, logdet = np.linalg.slogdet(_bordered(self.problem, y, t))
-        out[("branch_point", "")] = sign * np.exp(min(logdet, 700.0))
+        """All test functions at ``(y, t)``, keyed by ``(kind, label)``."""
+        out = {("fold", ""): float(t[-1]), ("branch_point", ""): _branch_point_test(self.problem, y, t)}
         if self.problem.monitors is not None:
             for label, value in self.problem.monitors(y[:-1], y[-1]).items():
-                out[("stability", label)] = value
+                out[("stability", label)] = float(value)
         return out
 
-    def _locate(self, key, y0, t0, s_hi, f0, f1):
-        """Illinois regula falsi on the arclength s in (0, s_hi) for the test function ``key``;
-        each trial point is re-solved by (A1) with anchor ``y0 + s t0``."""
-        points = {}
+    def _locate(self, key, y0, t0, y1, f0, f1):
+        """Illinois on the arclength ``s`` in ``(0, t0 . (y1 - y0))`` for the test function ``key``,
+        each trial point re-solved by (A1) with anchor ``y0 + s t0``. Returns ``(y, f(y))``: the
+        last iterate, or if a trial corrector failed the point with the smallest ``|f|`` seen."""
+        s1 = float(t0 @ (y1 - y0))
+        trials = {0.0: (y0, f0), s1: (y1, f1)}
 
         def f(s):
             y, _ = self.correct(y0 + s * t0, t0)
             if y is None:
-                raise EvaluationFailed(f"corrector failed at s = {s}")
-            points[s] = y
-            return self._tests(y, _tangent(self.problem, y, t0))[key]
+                raise EvaluationFailed(f"corrector failed at arclength {s}")
+            trials[s] = (y, self._test(key, y, _tangent(self.problem, y, t0)))
+            return trials[s][1]
 
         try:
-            s, _, _, _ = illinois(f, 0.0, s_hi, f0, f1, self.settings.locate_tol)
+            s, _, _, _ = illinois(f, 0.0, s1, f0, f1, self.settings.locate_tol)
         except EvaluationFailed:
-            s = max(points) if points else None
-        return points[s] if s in points else y0 + 0.5 * s_hi * t0
+            s = min(trials, key=lambda k: abs(trials[k][1]))
+        return trials[s]
 
-    def _events(self, y0, t0, tests0, y1, tests1, ds, index):
+    def _events(self, y0, t0, tests0, y1, tests1, index):
+        """Every test function changing sign between ``y0`` and ``y1``, located, in arclength order."""
         found = []
         for key, f1 in tests1.items():
             f0 = tests0.get(key)
-            if f0 is None or not np.isfinite(f0) or not np.isfinite(f1) or np.sign(f0) == np.sign(f1) or f0 == 0:
+            if f0 is None or not (math.isfinite(f0) and math.isfinite(f1)) or f0 == 0 or np.sign(f0) == np.sign(f1):
                 continue
-            s_hi = float(t0 @ (y1 - y0))
-            y = self._locate(key, y0, t0, s_hi, f0, f1)
-            found.append((float(t0 @ (y - y0)), Event(kind=key[0], d=float(y[-1]), x=[float(v) for v in y[:-1]],
-                                                      values={"before": float(f0), "after": float(f1)},
-                                                      label=key[1], index=index)))
+            y, f_at = self._locate(key, y0, t0, y1, f0, f1)
+            event = Event(kind=key[0], d=float(y[-1]), x=[float(v) for v in y[:-1]],
+                          values={"before": f0, "after": f1, "at": float(f_at)}, label=key[1], index=index)
+            found.append((float(t0 @ (y - y0)), event))
         return [e for _, e in sorted(found, key=lambda p: p[0])]
 
     # --------------------------------------------------------- main loop
-    def _append(self, branch, y, t):
+    def _append(self, y, t, tests):
         values = self.problem.describe(y[:-1], y[-1]) if self.problem.describe else {}
-        monitors = self.problem.monitors(y[:-1], y[-1]) if self.problem.monitors else {}
-        branch.append(y[:-1], y[-1], t, values, monitors)
+        monitors = {label: v for (kind, label), v in tests.items() if kind == "stability"}
+        self.branch.append(y[:-1], y[-1], t, values, monitors)
+
+    def _start(self, x0, d0):
+        """The polished start point and its tangent, or the reason why the branch cannot start."""
+        s, p = self.settings, self.problem
+        d0 = float(d0)
+        if not s.d_min <= d0 <= s.d_max:
+            return f"start d = {d0:.12g} is outside [d_min, d_max] = [{s.d_min:.12g}, {s.d_max:.12g}]"
+        x, res, ok = self.solve_fixed_d(x0, d0)
+        if not ok:
+            return f"start point is not a solution: |G| = {res:.3e} after Newton at d = {d0:.12g}"
+        reason = p.domain(x, d0) if p.domain else None
+        if reason is not None:
+            return f"start point outside the domain: {reason}"
+        y = np.append(x, d0)
+        seed = np.zeros(len(y))
+        seed[-1] = s.direction
+        return y, _tangent(p, y, seed)
+
+    def _admit(self, y, t, y_new, t_new):
+        """Bounds and domain for a corrected point: ``(y, t, end_reason)``; ``y`` is ``None``
+        when the point is rejected and the branch ends at the previous one."""
+        s, p = self.settings, self.problem
+        reason = p.domain(y_new[:-1], y_new[-1]) if p.domain else None
+        bound = s.d_min if y_new[-1] < s.d_min else s.d_max if y_new[-1] > s.d_max else None
+        if bound is None:
+            return (None, None, reason) if reason is not None else (y_new, t_new, None)
+        landed = f"reached d = {bound:.12g}"
+        if y[-1] == bound:
+            return None, None, landed
+        w = (bound - y[-1]) / (y_new[-1] - y[-1])
+        x_b, _, ok = self.solve_fixed_d(y[:-1] + w * (y_new[:-1] - y[:-1]), bound)
+        if ok and (p.domain is None or p.domain(x_b, bound) is None):
+            y_b = np.append(x_b, bound)
+            return y_b, _tangent(p, y_b, t), landed
+        return None, None, reason or f"{landed} but Newton found no admissible solution on the bound"
 
     def steps(self, x0, d0, branch=None):
-        """Iterate over accepted steps; ``self.branch`` holds the data. With ``branch`` given,
-        resume from its last point, tangent and step length (appending to it)."""
-        s = self.settings
-        p = self.problem
+        """Yield a :class:`Step` per accepted point, starting with the polished start point.
+
+        With ``branch`` (e.g. from :meth:`Branch.load`), ``x0`` and ``d0`` are ignored: the run
+        resumes from the branch's last point, tangent and step length and appends to it.
+        ``self.branch.end_reason`` is set before the last step is yielded; it stays ``""`` if
+        the caller stops iterating early.
+        """
+        s, p = self.settings, self.problem
         if branch is None:
-            branch = Branch(settings=asdict(s))
-            x, res = self.solve_fixed_d(x0, d0)
-            if not res <= 10 * s.newton_tol:
-                branch.end_reason = f"start point is not a solution: |G| = {res:.3e} at d = {d0}"
-                self.branch = branch
+            self.branch = Branch(settings=asdict(s))
+            start = self._start(x0, d0)
+            if isinstance(start, str):
+                self.branch.end_reason = start
                 return
-            y = np.append(x, d0)
-            t_seed = np.zeros(len(y))
-            t_seed[-1] = s.direction
-            t = _tangent(p, y, t_seed)
-            self._append(branch, y, t)
+            y, t = start
+            tests = self._tests(y, t)
+            self._append(y, t, tests)
             ds = s.ds
-            yield Step(0, y[:-1], y[-1], t, 0.0, 0, [])
+            yield Step(0, y[:-1], float(y[-1]), t, 0.0, 0, [])
         else:
+            if len(branch) == 0:
+                raise ValueError("cannot resume a branch without points")
+            self.branch = branch
+            branch.settings, branch.end_reason = asdict(s), ""
             y = np.append(branch.x[-1], branch.d[-1])
-            t = np.asarray(branch.tangents[-1], dtype=float)
-            ds = float(branch.state.get("ds", s.ds))
-            branch.end_reason = ""
-        self.branch = branch
-        tests = self._tests(y, t)
-        for _ in range(s.max_steps):
+            t = np.array(branch.tangents[-1], dtype=float)
+            tests = self._tests(y, t)
+            ds = min(max(float(branch.state.get("ds", s.ds)), s.ds_min), s.ds_max)
+        branch = self.branch
+        while len(branch) - 1 < s.max_steps:
             y_new, iters = self.correct(y + ds * t, t)
             t_new = _tangent(p, y_new, t) if y_new is not None else None
             if y_new is None or t_new @ t < MAX_TURN_COS:
-                ds /= 2
+                ds *= SHRINK
                 if ds < s.ds_min:
-                    branch.end_reason = f"newton failed at minimal step (d = {y[-1]:.12g})"
-                    break
+                    branch.end_reason = f"newton failed at minimal step (ds < {s.ds_min:g} at d = {y[-1]:.12g})"
+                    return
                 continue
-            reason = p.domain(y_new[:-1], y_new[-1]) if p.domain else None
-            bound = s.d_min if y_new[-1] < s.d_min else s.d_max if y_new[-1] > s.d_max else None
-            if bound is not None:
-                # land exactly on the bound: interpolate in d, then Newton at fixed d
-                w = (bound - y[-1]) / (y_new[-1] - y[-1])
-                x_b, res = self.solve_fixed_d(y[:-1] + w * (y_new[:-1] - y[:-1]), bound)
-                if res <= 10 * s.newton_tol and (p.domain is None or p.domain(x_b, bound) is None):
-                    y_new = np.append(x_b, bound)
-                    t_new = _tangent(p, y_new, t)
-                    reason = f"reached d = {bound:.12g}"
-                else:
-                    reason = reason or f"reached d = {bound:.12g} (no solution on the bound)"
-                    bound = None
-            if reason is not None and bound is None:
+            y_new, t_new, reason = self._admit(y, t, y_new, t_new)
+            if y_new is None:
                 branch.end_reason = reason
-                break
+                return
             tests_new = self._tests(y_new, t_new)
-            events = self._events(y, t, tests, y_new, tests_new, ds, len(branch) - 1)
+            events = self._events(y, t, tests, y_new, tests_new, len(branch) - 1)
             branch.events.extend(events)
-            self._append(branch, y_new, t_new)
+            self._append(y_new, t_new, tests_new)
+            step = Step(len(branch) - 1, y_new[:-1], float(y_new[-1]), t_new, ds, iters, events)
             y, t, tests = y_new, t_new, tests_new
-            if iters <= 3:
-                ds = min(1.5 * ds, s.ds_max)
+            if iters <= QUICK_NEWTON:
+                ds = min(GROW * ds, s.ds_max)
             branch.state["ds"] = ds
-            yield Step(len(branch) - 1, y[:-1], y[-1], t, ds, iters, events)
             if reason is not None:
                 branch.end_reason = reason
-                break
-        else:
-            branch.end_reason = f"max_steps = {s.max_steps} reached"
+            yield step
+            if reason is not None:
+                return
+        branch.end_reason = f"max_steps = {s.max_steps} reached"
 
 
 def continue_branch(problem, x0, d0, settings, observers=(), branch=None):
-    """Run :meth:`Continuation.steps` to the end, calling every observer with each step."""
+    """Run :meth:`Continuation.steps` to the end, calling every observer with each
+    :class:`Step`; returns the :class:`Branch` (resumed and extended if ``branch`` is given)."""
     algo = Continuation(problem, settings)
     for step in algo.steps(x0, d0, branch=branch):
         for observer in observers:
@@ -262,9 +359,9 @@ def continue_branch(problem, x0, d0, settings, observers=(), branch=None):
 
 
 def continue_both_ways(problem, x0, d0, settings, observers=()):
-    """Two branches from ``(x0, d0)``: towards decreasing and increasing ``d`` (each starts
-    at the same polished point)."""
-    from dataclasses import replace
-
-    return tuple(continue_branch(problem, x0, d0, replace(settings, direction=sgn), observers)
-                 for sgn in (-1, 1))
+    """The branch through ``(x0, d0)`` in both directions: two independent runs with
+    ``direction = -1`` and ``+1`` (``settings.direction`` is ignored), returned as the tuple
+    ``(towards decreasing d, towards increasing d)``. Both start at the same polished point, so
+    reversing the first and appending the second without its first point gives one branch."""
+    return tuple(continue_branch(problem, x0, d0, replace(settings, direction=sign), observers)
+                 for sign in (-1, 1))
