@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 report: install
-	$(PY) -m spurious report
+	$(PY) -m spurious report --force
 
 test: install
 	$(PY) -m pytest -q

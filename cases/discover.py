@@ -386,6 +386,32 @@ class _Polished:
     note: str = ""
 
 
+def run_to_json(result):
+    """One run's outcome (a ``_Polished`` point or a failure reason) as JSON-ready data, for
+    checkpoints; :func:`run_from_json` inverts it exactly (floats round-trip through ``repr``)."""
+    if isinstance(result, str):
+        return {"failure": result}
+    out = asdict(result)
+    out["x"] = [float(v) for v in result.x]
+    return out
+
+
+def run_from_json(data):
+    """Inverse of :func:`run_to_json`; ``ValueError`` for anything else."""
+    if not isinstance(data, dict):
+        raise ValueError("a run must be a JSON object")
+    if set(data) == {"failure"} and isinstance(data["failure"], str):
+        return data["failure"]
+    try:
+        point = _Polished(**data)
+        point.x = np.array(point.x, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"not a discovery run: {err}") from None
+    if point.x.ndim != 1 or not np.all(np.isfinite(point.x)):
+        raise ValueError("not a discovery run: x must be a list of finite numbers")
+    return point
+
+
 def _polish(W, a, setting, d):
     """Canonical form, Newton in the fixed space, full-space check. A ``_Polished`` or the
     reason of the failure (a string)."""
@@ -606,34 +632,50 @@ def _check(setting, d, runs, workers):
             raise ValueError(f"{name} must be at least {low}, got {value}")
 
 
-def discover(setting, d, runs, workers=1, seed=0, progress=None):
+def discover(setting, d, runs, workers=1, seed=0, progress=None, done=None, on_run=None):
     """Find critical points from ``runs`` random starts and identify them (module docstring).
 
     ``setting``: ``"fixed"`` or ``"trainable"``; ``d >= 2`` (``k = d``, ``V = I``, ``b = 1``);
     ``workers > 1`` runs in a process pool (same result for any number of workers);
     ``progress(done, total)`` is called after every finished run. Bad input: ``ValueError``.
+    Run ``i`` starts from the ``i``-th child of ``SeedSequence(seed)``, so a run is reproducible
+    on its own: ``done`` maps run indices to outcomes computed earlier (a resumed search: they are
+    not recomputed), and ``on_run(i, outcome)`` is called after each new run (a checkpoint).
     """
     _check(setting, d, runs, workers)
     d, runs, workers = int(d), int(runs), int(workers)
     t0 = time.perf_counter()
     tasks = [(setting, d, s) for s in np.random.SeedSequence(seed).spawn(runs)]
     results = [None] * runs
+    for i, outcome in (done or {}).items():
+        results[i] = outcome
+    todo = [i for i in range(runs) if results[i] is None]
+    finished = runs - len(todo)
+
+    def record(i, outcome):
+        results[i] = outcome
+        if on_run is not None:
+            on_run(i, outcome)
+
     if workers == 1:
         previous = _set_blas_threads(1)
         try:
-            for i, task in enumerate(tasks):
-                results[i] = _one_run(task)
+            for n, i in enumerate(todo, start=finished + 1):
+                record(i, _one_run(tasks[i]))
                 if progress is not None:
-                    progress(i + 1, runs)
+                    progress(n, runs)
         finally:
             _restore_blas_threads(previous)
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, runs), initializer=_worker_init) as pool:
-            futures = {pool.submit(_one_run, task): i for i, task in enumerate(tasks)}
-            for done, fut in enumerate(as_completed(futures), start=1):
-                results[futures[fut]] = fut.result()
+    elif todo:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_worker_init)
+        try:
+            futures = {pool.submit(_one_run, tasks[i]): i for i in todo}
+            for n, fut in enumerate(as_completed(futures), start=finished + 1):
+                record(futures[fut], fut.result())
                 if progress is not None:
-                    progress(done, runs)
+                    progress(n, runs)
+        finally:  # on an interrupt, do not wait for the runs still queued
+            pool.shutdown(wait=True, cancel_futures=True)
     failures = {}
     distinct = []  # [polished, runs, first run]
     for i, r in enumerate(results):

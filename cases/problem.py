@@ -7,8 +7,20 @@ second layer is held at ``a = 1``, the slice gauge of :mod:`cases.family`). Equa
 
 Monitors: the smallest eigenvalue of every isotypic block (:mod:`cases.spectrum`) at the
 balanced representative -- continuous functions of ``d`` whose sign changes are the
-stability changes. Domain: the isotypic spectrum needs ``d > q + 3``; a row collapsing to
-zero or two rows becoming parallel end the branch (the loss is not smooth there).
+stability changes; stored in ``Branch.monitor_values`` under the representation's label
+(e.g. ``"std(S_{d-1})"``). Domain: the isotypic spectrum needs ``d > q + 3``; a row
+collapsing to zero or two rows becoming parallel end the branch (the loss is not smooth
+there).
+
+Values stored with every point (``Branch.values``, from ``describe``):
+
+    loss         L_H(x; d), the population loss at the point
+    lambda_min   the smallest Hessian eigenvalue over all blocks (balanced gauge)
+    morse_index  the number of negative Hessian eigenvalues (counted with multiplicity,
+                 |lambda| <= 1e-10 counted as zero), as a float
+
+Residual scale: ``k d`` (:func:`cases.family.residual_scale`), so that the engine's Newton
+accepts ``max |G| <= max(1e-11, 32 eps k d)``, the rounding level of ``G`` at large ``d``.
 """
 import mpmath
 import numpy as np
@@ -16,7 +28,7 @@ import numpy as np
 from spurious.continuation import ContinuationProblem, MPProblem
 from spurious.kernels import block_derivatives, max_row_cosine, mp_block_derivatives, row_norms_squared
 
-from .family import slice_unknowns, with_second_layer
+from .family import residual_scale, slice_unknowns, with_second_layer
 from .mp_spectrum import block_test_function
 from .point import describe_point
 
@@ -33,7 +45,13 @@ def family_problem(family, setting):
     st = family.structure(setting)
     idx = slice_unknowns(st)
     a = second_layer(st)
-    full = lambda xw: with_second_layer(st, xw, a)
+    template = with_second_layer(st, np.zeros(len(idx)), a)
+
+    def full(xw):
+        """The full parameter vector (``with_second_layer``, precomputed: it runs every evaluation)."""
+        x = template.copy()
+        x[idx] = xw
+        return x
 
     def residual(xw, d):
         return block_derivatives(st, full(xw), d, order=1).grad[idx]
@@ -68,8 +86,11 @@ def family_problem(family, setting):
             return "two rows of W became parallel"
         return None
 
+    def scale(xw, d):
+        return residual_scale(st, d)
+
     return ContinuationProblem(residual=residual, jacobian=jacobian, monitors=monitors, domain=domain,
-                               describe=describe)
+                               describe=describe, residual_scale=scale)
 
 
 def family_mp_problem(family, setting):

@@ -1,7 +1,7 @@
 """The Hessian spectrum at a symmetric critical point, by isotypic component, at real d.
 
 A family lives on the fixed space of ``H = Delta(S_p x S_{q_1} x ...)`` (block sizes
-``(p, q_1, ...)``, ``p = d - q`` real). Following DESIGN.md section 4, take the smaller group
+``(p, q_1, ...)``, ``p = d - q`` real). Following docs/mathematics.md section 7 ((M21)-(M25)), take the smaller group
 ``K = S_{p-2}`` (the special indices and two generic ones become singletons): the *fine*
 structure ``(p-2, 1, 1, 1, ..., 1)``. Every ``S_p``-irreducible in ``R^{k x d}`` (+ ``R^k``)
 -- ``[p]``, ``[p-1,1]``, ``[p-2,2]``, ``[p-2,1,1]`` -- has a ``K``-fixed vector and the

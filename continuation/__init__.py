@@ -5,7 +5,8 @@ numpy, scipy and mpmath only (never the kernels or the cases).
 
 - :mod:`.problem`: what is continued (float64 and mpmath descriptions of ``G``);
 - :mod:`.arclength`: pseudo-arclength continuation with fold, branch-point and stability events;
-- :mod:`.branch`: a branch as data (save, load, resume);
+- :mod:`.branch`: a branch as data (numpy arrays; versioned JSON files, validated on load and
+  written atomically; checkpoints from observers via ``Step.branch``; resume);
 - :mod:`.rootfind`: the bracketing root finder shared by event location and refinement;
 - :mod:`.refine`: events to many verified digits in mpmath; :mod:`.digits`: how digits are compared.
 """

@@ -25,6 +25,12 @@ class ContinuationProblem:
     ``domain(x, d) -> None | reason``: ``None`` if ``(x, d)`` is admissible, otherwise a
     reason (e.g. ``"row collapsed to zero"``) with which the branch ends there.
     ``describe(x, d) -> {name: value}``: extra scalars stored with every point of the branch.
+    ``residual_scale(x, d) -> float``: the size of the terms whose cancellation gives ``G``
+    (e.g. ``sum |term|`` of the sums that make up each component), so that ``G`` cannot be
+    evaluated more accurately than about ``eps * residual_scale`` (``eps`` the float64 unit
+    roundoff). Newton then accepts ``max |G| <= max(newton_tol, ROUNDING_ULPS * eps *
+    residual_scale)`` (:mod:`.arclength`): without it, an absolute ``newton_tol`` cannot be met
+    where the rounding level of ``G`` exceeds it. ``None``: the absolute ``newton_tol`` alone.
     """
 
     residual: Callable[[Vector, float], Vector]
@@ -32,6 +38,7 @@ class ContinuationProblem:
     monitors: Callable[[Vector, float], dict] | None = None
     domain: Callable[[Vector, float], str | None] | None = None
     describe: Callable[[Vector, float], dict] | None = None
+    residual_scale: Callable[[Vector, float], float] | None = None
 
 
 @dataclass(frozen=True)

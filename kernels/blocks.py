@@ -2,7 +2,7 @@
 
 The indices ``1..k`` (``k = d``, teacher ``V = I``, ``b = 1``) are split into blocks of sizes
 ``n_1..n_r``; the group ``Delta(S_{n_1} x ... x S_{n_r})`` acts by simultaneous row and
-column permutations. Its fixed-point space (DESIGN.md section 2) holds the block-constant
+column permutations. Its fixed-point space (docs/mathematics.md section 4, (M13)) holds the block-constant
 ``W``::
 
     W[i, j] = D_al  (i = j in block al),   O_al  (i != j, both in block al),
@@ -24,7 +24,7 @@ and the loss (L1) becomes a finite sum ``sum_terms count * weight * F(A, B, C)``
     teacher     n_al              -a_al        F(A_al, 1, D_al)
                 n_al (n_al - 1)   -a_al        F(A_al, 1, O_al)
                 n_al n_b          -a_al        F(A_al, 1, P_alb)
-    constant    k / 2  +  k (k - 1) F(1, 1, 0) / 2                                        (B5)
+    constant    k / 4  +  k (k - 1) F(1, 1, 0) / 2                                        (B5)
 
 One block may have a real size ``n`` (the dimension ``d`` treated as a real number); every
 count and Gram coefficient is then a polynomial of degree <= 2 in ``n``, stored as its three

@@ -1,7 +1,7 @@
 """Loss, gradient and Hessian in the full weight space, compiled with Numba.
 
 Student ``f(x) = sum_i a_i relu(w_i.x)`` (``W`` is ``k x d``, rows are neurons), teacher
-``V`` (``k_T x d``) with second layer ``b``. The population loss (DESIGN.md section 1)::
+``V`` (``k_T x d``) with second layer ``b``. The population loss (docs/mathematics.md section 1, (M2))::
 
     L(W, a) = 1/2 sum_ij a_i a_j F(w_i, w_j) - sum_ij a_i b_j F(w_i, v_j)
               + 1/2 sum_ij b_i b_j F(v_i, v_j)                                      (L1)

@@ -46,7 +46,7 @@ FLOAT_PARALLEL_TOL = 2.0 ** -26
 def gram_value(A, B, C):
     """F(A, B, C) of equation (G0)."""
     q = A * B - C * C
-    s = sqrt(q) if q > 0 else 0.0 * q
+    s = sqrt(q) if q > 0 else 0.0 * abs(q)  # +0 (never -0: atan2(-0, C < 0) = -pi)
     t = atan2(s, C)
     return (s + (PI - t) * C) / (2 * PI)
 
@@ -60,7 +60,7 @@ def gram_derivatives(A, B, C, tol):
     derivatives are returned as their limit contribution, zero (see the module docstring).
     """
     q = A * B - C * C
-    s = sqrt(q) if q > 0 else 0.0 * q
+    s = sqrt(q) if q > 0 else 0.0 * abs(q)  # +0 (never -0: atan2(-0, C < 0) = -pi)
     t = atan2(s, C)
     two_pi = 2 * PI
     F = (s + (PI - t) * C) / two_pi

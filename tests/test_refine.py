@@ -102,7 +102,7 @@ def test_report_on_a_reduced_set_of_families(tmp_path):
     for f in data["families"]:
         for c in f["crossings"]:
             assert c["d_star"] in md
-    for name in ("loss.png", "lambda_min.png", "branches.png"):
+    for name in ("bifurcation.png", "blocks.png"):
         png = (out / name).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report-")]

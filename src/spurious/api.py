@@ -3,27 +3,39 @@
     from spurious.api import get_case, critical_point, track, refine_case
     fam = get_case("sd1-i")
     cp = critical_point(fam, "fixed", 5.5)          # point, loss, spectrum at fractional d
-    branch = track(fam, d_from=20, d_to=4.5)        # continuation with events
+    branch = track("sd1-i", d_from=20, d_to=4.5)    # continuation with events (a name works too)
     branch.events; branch.save("sd1-i.json")
-    refine_case(fam, "fixed", digits=50)            # every stability change to verified digits
+    res = refine_case(fam, "fixed", digits=50)      # every stability change to verified digits
+    res.success, res.crossings[0].d_star, res.as_dict()
+
+Every public function checks its arguments (:mod:`spurious.validation`): a family may be given
+as a :class:`~spurious.cases.Family` or by name; a wrong type raises ``TypeError``, a bad value
+``ValueError`` (``FamilyError`` for what a family cannot answer), each with a one-line message.
 
 This module glues the engine (:mod:`spurious.continuation`) to the families
 (:mod:`spurious.cases`); it owns no mathematics.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import mpmath
 import numpy as np
 
-from spurious.cases import critical_point, families, get_case
+from spurious import cases as _cases
+from spurious.cases import CriticalPoint, Family, families
 from spurious.cases.family import FamilyError, point_from_seed, slice_unknowns
 from spurious.cases.mp_spectrum import representation_key
 from spurious.cases.problem import family_mp_problem, family_problem, mp_test_function, second_layer
 from spurious.continuation import ArclengthSettings, continue_branch, refine_fold, refine_zero
 from spurious.kernels import mp_block_derivatives
+from spurious.results import CONVERGED, Crossing, RefineResult
+from spurious.validation import as_digits, as_family, as_real, as_setting
 
-__all__ = ["catalogue_rows", "critical_point", "event_rows", "families", "get_case", "integer_table",
-           "refine_case", "track"]
+__all__ = ["Crossing", "RefineResult", "catalogue_rows", "critical_point", "event_rows", "families", "get_case",
+           "integer_table", "interval_summary", "refine_case", "track"]
 
 REFINE_D_MAX = 30.0
 """Upper end of the range searched for stability changes (families continue past it, but
@@ -35,20 +47,129 @@ BRACKET = 1e-7
 """Half-width of the bracket around a float64 event location handed to the refinement."""
 
 
-def catalogue_rows():
-    """The catalogue as JSON-ready rows."""
+def get_case(name: str) -> Family:
+    """The catalogue family called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A case name such as ``"sd1-i"`` (``spurious cases`` lists them).
+
+    Returns
+    -------
+    Family
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    FamilyError
+        If the catalogue has no such case.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"the case name must be a string such as 'sd1-i', got {type(name).__name__}")
+    return _cases.get_case(name)
+
+
+def critical_point(family: Family | str, setting: str, d: Any) -> CriticalPoint:
+    """The family's critical point at dimension ``d``, with loss and Hessian spectrum.
+
+    Parameters
+    ----------
+    family : Family or str
+        A family or its name.
+    setting : {"fixed", "trainable"}
+    d : real number
+        In the family's range ``d_min < d <= d_max`` (fractional allowed); ``int``, ``float``,
+        numpy scalars, ``mpf``, ``Fraction`` and ``Decimal`` are accepted.
+
+    Returns
+    -------
+    CriticalPoint
+        ``.loss``, ``.spectrum``, ``.lambda_min``, ``.morse_index``, ``.kind``, ``.as_dict()``.
+
+    Raises
+    ------
+    TypeError
+        Wrong argument types (a complex or boolean ``d``, a non-string setting...).
+    FamilyError
+        ``d`` out of range, unknown case or setting, or no converged point at ``d``.
+    """
+    family = as_family(family)
+    setting = as_setting(setting)
+    d = as_real(d, "d")
+    family.check_d(d)
+    return _cases.critical_point(family, setting, d)
+
+
+def catalogue_rows() -> list[dict]:
+    """The catalogue as JSON-ready rows (one dict per family: name, isotropy, range, seeds...)."""
     return [{"name": f.name, "isotropy": f.isotropy, "blocks": list(f.blocks), "description": f.description,
              "settings": list(f.settings), "d_min": f.d_min, "d_max": f.d_max,
              "seed_d": [s.d for s in f.seeds], "found_by": f.extra.get("found_by", ""),
              "provenance": f.provenance} for f in families()]
 
 
-def track(family, d_from=20.0, d_to=None, setting="fixed", observers=(), ds=0.2, ds_max=0.25):
+def track(family: Family | str, d_from: float = 20.0, d_to: float | None = None, setting: str = "fixed",
+          observers: Iterable[Callable] = (), ds: float = 0.2, ds_max: float = 0.25, resume=None):
     """Continue ``family`` from ``d_from`` towards ``d_to`` (default: the lower end of its range).
 
     ``d_to`` below the range is moved to ``d_min + LOWER_MARGIN`` (recorded in the metadata).
-    Returns the engine's ``Branch`` with ``metadata`` naming the case, setting and parameters.
+
+    Parameters
+    ----------
+    family : Family or str
+        A family or its name.
+    d_from : real number
+        Start, in the family's range.
+    d_to : real number or None
+        End (default: the lower end of the range).
+    setting : {"fixed", "trainable"}
+    observers : sequence of callables
+        Each is called with every accepted continuation step.
+    ds, ds_max : positive real numbers
+        Initial and largest arclength step.
+    resume : Branch or None
+        A branch of the same case and setting (e.g. ``Branch.load`` of a checkpoint saved by an
+        observer with ``step.branch.save(path)``) to continue from its last point, tangent and
+        step length; it is extended in place and returned. With the same ``d_to``, ``ds`` and
+        ``ds_max`` as the interrupted run the result is that of an uninterrupted run; a
+        finished branch is extended by a ``d_to`` beyond its end. ``d_from`` is then ignored
+        (the branch keeps its own start, ``metadata["d_from"]``).
+
+    Returns
+    -------
+    Branch
+        The engine's branch (``.d``, ``.values``, ``.events``, ``.save(path)``) with ``metadata``
+        naming the case, setting and parameters.
+
+    Raises
+    ------
+    TypeError
+        Wrong argument types.
+    ValueError
+        Non-finite or non-positive steps; ``FamilyError`` (a ``ValueError``) for a range the
+        family does not have, ``d_from == d_to``, a start point that cannot be found (the
+        message names ``d`` and the residual; a branch never comes back empty) or a ``resume``
+        branch of another case or setting or ending outside the requested range.
     """
+    family, setting = as_family(family), as_setting(setting)
+    d_from = as_real(d_from, "d_from")
+    d_to = None if d_to is None else as_real(d_to, "d_to")
+    ds, ds_max = as_real(ds, "ds"), as_real(ds_max, "ds_max")
+    if not 0 < ds <= ds_max:
+        raise ValueError(f"the steps must satisfy 0 < ds <= ds_max, got ds = {ds}, ds_max = {ds_max}")
+    try:
+        observers = (None,) if callable(observers) else tuple(observers)
+    except TypeError:
+        observers = (None,)
+    if not all(callable(f) for f in observers):
+        raise TypeError("observers must be a sequence of callables (one function is passed as [f])")
+    from spurious.continuation import Branch
+    if resume is not None and not isinstance(resume, Branch):
+        raise TypeError(f"resume must be a Branch (e.g. Branch.load(path)), got {type(resume).__name__}")
+    if resume is not None and len(resume):
+        d_from = as_real(resume.metadata.get("d_from", resume.d[0]), "the resumed branch's d_from")
     family.check_d(d_from)
     lower = family.d_min + LOWER_MARGIN
     requested = d_to
@@ -59,21 +180,67 @@ def track(family, d_from=20.0, d_to=None, setting="fixed", observers=(), ds=0.2,
     if d_to == d_from:
         raise FamilyError("d_from and d_to coincide: nothing to track")
     st = family.structure(setting)
-    x0 = point_from_seed(family, setting, d_from)[slice_unknowns(st)]
+    idx = slice_unknowns(st)
     settings = ArclengthSettings(ds=ds, ds_max=ds_max, d_min=min(d_from, d_to), d_max=max(d_from, d_to),
                                  direction=1 if d_to > d_from else -1)
-    branch = continue_branch(family_problem(family, setting), x0, float(d_from), settings,
-                             observers=tuple(observers))
-    branch.metadata.update({"case": family.name, "setting": setting, "names": [
+    metadata = {"case": family.name, "setting": setting, "names": [
         n for n, k in zip(st.names, st.parameters) if k[0] != "c"], "second_layer": second_layer(st),
         "d_from": float(d_from), "d_to": float(d_to),
-        "d_to_requested": None if requested is None else float(requested)})
+        "d_to_requested": None if requested is None else float(requested)}
+    if resume is not None:
+        who = (resume.metadata.get("case"), resume.metadata.get("setting"))
+        if who != (family.name, setting):
+            raise FamilyError(f"cannot resume a branch of {who[0]} ({who[1]}) as {family.name} ({setting})")
+        if len(resume) == 0 or resume.x.shape[1] != len(idx):
+            raise FamilyError(f"cannot resume: the branch has {len(resume)} points of size "
+                              f"{resume.x.shape[1] if len(resume) else 0}, {family.name} needs {len(idx)} unknowns")
+        d_last = float(resume.d[-1])
+        if not settings.d_min <= d_last <= settings.d_max:
+            raise FamilyError(f"cannot resume towards d_to = {d_to:g}: the branch already ends at d = {d_last:.12g}, "
+                              f"outside [{settings.d_min:g}, {settings.d_max:g}]")
+        resume.metadata.update(metadata)
+        branch = continue_branch(family_problem(family, setting), None, None, settings,
+                                 observers=tuple(observers), branch=resume)
+    else:
+        x0 = point_from_seed(family, setting, d_from)[idx]
+
+        def stamp(step):
+            """Metadata from the first point on, so that checkpoints saved by observers have it."""
+            if step.index == 0:
+                step.branch.metadata.update(metadata)
+
+        branch = continue_branch(family_problem(family, setting), x0, float(d_from), settings,
+                                 observers=(stamp,) + tuple(observers))
+        if len(branch) == 0:
+            raise FamilyError(f"{family.name} ({setting}): the branch cannot start at d = {d_from:.12g}: "
+                              f"{branch.end_reason}")
+    branch.metadata.update(metadata)
     return branch
 
 
-def event_rows(branch):
+def event_rows(branch) -> list[dict]:
     """The events of a branch as rows. Stability events carry the Morse index on both sides
-    ("below" is the smaller d) as a formula in d and its value at a sample d of that interval."""
+    ("below" is the smaller d) as a formula in d and its value at a sample d of that interval.
+
+    Parameters
+    ----------
+    branch : Branch
+        A branch from :func:`track` (its metadata names the case and setting).
+
+    Returns
+    -------
+    list of dict
+        ``kind``, ``d``, ``label`` and, for stability events, ``index_below``/``index_above``
+        (formulas) and ``index_below_sample``/``index_above_sample`` (``[d, index]``).
+
+    Raises
+    ------
+    TypeError
+        If ``branch`` is not a branch made by :func:`track`.
+    """
+    metadata = getattr(branch, "metadata", None)
+    if not isinstance(metadata, dict) or "case" not in metadata or not hasattr(branch, "events"):
+        raise TypeError(f"branch must be a Branch made by track(), got {type(branch).__name__}")
     fam = get_case(branch.metadata["case"])
     intervals = _morse_intervals(fam, branch.metadata["setting"], branch)
     rows = []
@@ -102,10 +269,33 @@ def _dimension_formula(label, q):
     return f"({minus(q + 1)})({minus(q + 2)})/2"
 
 
-def interval_summary(family, setting, d_lo, d_hi):
+def interval_summary(family: Family | str, setting: str, d_lo: float, d_hi: float) -> dict:
     """The Morse index on ``(d_lo, d_hi)``: which blocks are negative (how many eigenvalues
     each), the index as a formula in ``d``, and its value at an integer ``d`` of the interval
-    (or at the midpoint when there is none)."""
+    (or at the midpoint when there is none).
+
+    Parameters
+    ----------
+    family : Family or str
+    setting : {"fixed", "trainable"}
+    d_lo, d_hi : real numbers
+        An interval between stability changes, ``d_lo < d_hi``, inside the family's range.
+
+    Returns
+    -------
+    dict
+        ``d_lo``, ``d_hi``, ``d_sample``, ``morse_index_at_sample``, ``negative_blocks``
+        (representation -> number of negative eigenvalues), ``morse_index_formula``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments; ``FamilyError`` when the point at the sample ``d`` cannot be had.
+    """
+    family, setting = as_family(family), as_setting(setting)
+    d_lo, d_hi = as_real(d_lo, "d_lo"), as_real(d_hi, "d_hi")
+    if not d_lo < d_hi:
+        raise ValueError(f"need d_lo < d_hi, got ({d_lo}, {d_hi})")
     ints = [k for k in range(math.ceil(d_lo), math.floor(d_hi) + 1) if d_lo < k < d_hi]
     mid = 0.5 * (d_lo + d_hi)
     d = float(min(ints, key=lambda k: abs(k - mid))) if ints else mid
@@ -136,16 +326,47 @@ def _mp_loss(family, setting, x_w, d, dps):
     return mp_block_derivatives(st, x, d, dps, order=0).loss
 
 
-def refine_case(family, setting="fixed", digits=50, progress=None, d_max=REFINE_D_MAX):
+def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
+                progress: Callable[..., Any] | None = None, d_max: float = REFINE_D_MAX) -> RefineResult:
     """Every stability change of ``family`` on ``(d_min, d_max]``, refined to ``digits``.
 
     Continuation (float64) locates the events; each is refined by the engine's
     :func:`refine_zero` on the test function of the crossing isotypic block
-    (:mod:`cases.mp_spectrum`), at two working precisions. Returns a JSON-ready dict (the
-    branch itself under ``"branch"``).
+    (:mod:`cases.mp_spectrum`), at two working precisions.
+
+    Parameters
+    ----------
+    family : Family or str
+        A family or its name.
+    setting : {"fixed", "trainable"}
+    digits : int
+        Decimal digits requested, 1 to 1000 (only verified digits are reported).
+    progress : callable or None
+        Called as ``progress(fraction, note)`` while working.
+    d_max : real number
+        Upper end of the range searched (capped at the family's ``d_max``).
+
+    Returns
+    -------
+    RefineResult
+        ``success``, ``status``, ``message``, ``crossings`` (:class:`Crossing`), folds, branch
+        points, Morse intervals and the branch; ``.as_dict()`` is the JSON-ready form.
+
+    Raises
+    ------
+    TypeError
+        Wrong argument types (``digits=True``, a non-callable ``progress``...).
+    ValueError
+        ``digits`` out of range, ``d_max`` not above the family's lower end; ``FamilyError``
+        when the family cannot be continued.
     """
-    if not 1 <= digits <= 1000:
-        raise ValueError(f"digits must be between 1 and 1000, got {digits}")
+    family, setting = as_family(family), as_setting(setting)
+    digits = as_digits(digits)
+    d_max = as_real(d_max, "d_max")
+    if d_max <= family.d_min + LOWER_MARGIN:
+        raise ValueError(f"d_max = {d_max} must exceed the lower end {family.d_min + LOWER_MARGIN} of {family.name}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable or None, got {type(progress).__name__}")
     report = progress or (lambda f, note="": None)
     d_top = min(d_max, family.d_max)
     branch = track(family, d_from=d_top, setting=setting,
@@ -183,21 +404,65 @@ def refine_case(family, setting="fixed", digits=50, progress=None, d_max=REFINE_
                       "message": res.message, "d_float": float(e.d), "residual_norm": res.residual_norm})
     branch_points = [{"d_float": float(e.d), "status": "located in float64 only (not refined)"}
                      for e in branch.events if e.kind == "branch_point"]
-    return {"case": family.name, "setting": setting, "crossings": crossings, "last_crossing_d_star": last,
-            "folds": folds, "branch_points": branch_points,
-            "morse_intervals": intervals, "end_reason": branch.end_reason, "branch": branch}
+    failed = [c for c in crossings if c["status"] != CONVERGED]
+    message = (f"{len(crossings) - len(failed)} of {len(crossings)} stability changes converged to {digits} digits"
+               + "".join(f"; near d = {c['d_star_float']:.6f}: {c['status']} ({c['message']})" for c in failed)
+               + "".join(f"; fold near d = {f['d_float']:.6f}: {f['status']}" for f in folds
+                         if f["status"] != CONVERGED))
+    return RefineResult(success=not failed, status=CONVERGED if not failed else "failed", message=message,
+                        case=family.name, setting=setting, crossings=[Crossing(**c) for c in crossings],
+                        last_crossing_d_star=last, folds=folds, branch_points=branch_points,
+                        morse_intervals=intervals, end_reason=branch.end_reason, branch=branch)
 
 
-def integer_table(family, setting, d_values=range(4, 21)):
-    """Loss, lambda_min and Morse index at the integer d of the family's range."""
+def integer_table(family: Family | str, setting: str, d_values: Iterable[int] = range(4, 21)) -> list[dict]:
+    """Loss, lambda_min and Morse index at the integer d of the family's range.
+
+    Parameters
+    ----------
+    family : Family or str
+    setting : {"fixed", "trainable"}
+    d_values : iterable of int
+        Dimensions to tabulate; those at or below the family's exclusive lower end ``d_min``
+        are skipped (no point exists there), those above ``d_max`` raise.
+
+    Returns
+    -------
+    list of dict
+        One row per ``d``: ``d``, ``loss``, ``lambda_min``, ``morse_index``, ``kind``,
+        ``status`` (``"ok"``) -- or, where no converged point could be had (a
+        :class:`FamilyError`), ``status = "failed"``, the error in ``message`` and NaN values,
+        so that no ``d`` is dropped silently.
+
+    Raises
+    ------
+    TypeError
+        A non-integer ``d`` (integers only: this is the integer-``d`` table), bad family/setting.
+    FamilyError
+        Unknown case or setting, or a ``d`` above the family's range.
+    """
+    family, setting = as_family(family), as_setting(setting)
+    family.structure(setting)  # the setting must exist for the family: raise, do not skip
+    try:
+        d_values = list(d_values)
+    except TypeError:
+        raise TypeError(f"d_values must be an iterable of integers, got {type(d_values).__name__}") from None
+    for d in d_values:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"d_values must hold integers, got {d!r}")
+        if d > family.d_max:
+            raise FamilyError(f"d = {d} is above the range of {family.name} (d <= {family.d_max:g})")
     rows = []
     for d in d_values:
         if d <= family.d_min:
             continue
         try:
             cp = critical_point(family, setting, float(d))
-        except FamilyError:
+        except FamilyError as err:
+            nan = float("nan")
+            rows.append({"d": int(d), "loss": nan, "lambda_min": nan, "morse_index": nan, "kind": "unavailable",
+                         "status": "failed", "message": str(err)})
             continue
-        rows.append({"d": d, "loss": cp.loss, "lambda_min": cp.lambda_min, "morse_index": cp.morse_index,
-                     "kind": cp.kind})
+        rows.append({"d": int(d), "loss": cp.loss, "lambda_min": cp.lambda_min, "morse_index": cp.morse_index,
+                     "kind": cp.kind, "status": "ok"})
     return rows

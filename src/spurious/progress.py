@@ -1,39 +1,39 @@
-"""A dependency-free progress bar on stderr (redrawn in place on a terminal, sparse lines otherwise)."""
+"""Progress of long runs on stderr, with the elapsed time and an estimate of the time left.
+
+A thin wrapper over ``tqdm.auto`` (a terminal bar, or a widget in a notebook), so every command
+reports progress the same way: ``Progress(total, label)``, then ``update(done, note)`` with the
+amount of work done so far (runs, families, or distance in ``d``), and ``close()``.
+"""
 import sys
-import time
+
+from tqdm.auto import tqdm
 
 
 class Progress:
-    """``Progress(total, label)``; call ``update(done)`` or ``advance()``; ``close()`` at the end."""
+    """``Progress(total, label)``; ``update(done, note)`` or ``advance(amount, note)``; ``close()``.
+
+    ``total`` is in the caller's unit of work; the bar shows the fraction done, the elapsed time
+    and the remaining time extrapolated from the rate so far. ``enabled=False`` prints nothing.
+    """
 
     def __init__(self, total, label, stream=None, enabled=True):
         self.total = max(float(total), 1e-300)
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.start = time.perf_counter()
         self.done = 0.0
-        self._last_decile = -1
+        stream = stream or sys.stderr
+        tty = hasattr(stream, "isatty") and stream.isatty()
+        self._bar = tqdm(total=self.total, desc=label, file=stream, disable=not enabled, leave=True,
+                         mininterval=0.2 if tty else 10.0, dynamic_ncols=True,
+                         bar_format="{desc}: {percentage:5.1f}%|{bar}| [{elapsed}<{remaining}] {postfix}")
 
     def advance(self, amount=1.0, note=""):
         self.update(self.done + amount, note)
 
     def update(self, done, note=""):
-        self.done = min(float(done), self.total)
-        if not self.enabled:
-            return
-        frac = self.done / self.total
-        elapsed = time.perf_counter() - self.start
-        if self.tty:
-            bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-            self.stream.write(f"\r{self.label} [{bar}] {100 * frac:5.1f}% {elapsed:6.1f}s {note[:40]:<40}")
-            self.stream.flush()
-        elif int(10 * frac) > self._last_decile:
-            self._last_decile = int(10 * frac)
-            self.stream.write(f"{self.label}: {100 * frac:5.1f}% ({elapsed:.1f}s) {note}\n")
+        done = min(max(float(done), 0.0), self.total)
+        if note:
+            self._bar.set_postfix_str(note[:40], refresh=False)
+        self._bar.update(done - self.done)
+        self.done = done
 
     def close(self):
-        if self.enabled and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        self._bar.close()

@@ -1,56 +1,115 @@
 """The bifurcation-point report (the main job): every family continued over its range, every
 stability change refined to verified digits, tables and figures.
 
-Written to a temporary folder beside ``out`` and moved into place at the end, so an
-interrupted or failed run leaves nothing half-written.
+The output folder is a transaction (:mod:`spurious.safeio`): checked before any computation,
+built complete in a staging folder and swapped in, with a checkpoint of finished families so
+that an interrupted run can be resumed.
 """
 import json
-import os
+import math
 import shutil
-import tempfile
-from pathlib import Path
+import sys
 
 from .api import REFINE_D_MAX, event_rows, get_case, integer_table, refine_case
 from .cases import families
+from .continuation.files import atomic_write_text
 from .errors import UserError
 from .progress import Progress
+from .safeio import check_report_folder, new_staging_folder, swap_into_place, write_marker
 
 
-def _check_out(out):
-    out = Path(out)
-    parent = out.resolve().parent
-    if out.exists() and not out.is_dir():
-        raise UserError(f"cannot write the report to {out}: it exists and is not a folder")
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise UserError(f"cannot write the report to {out}: {parent} is not a writable folder")
-    if out.exists() and not os.access(out, os.W_OK):
-        raise UserError(f"cannot write the report to {out}: it is not writable")
-    return out
+def build_report(names, digits, progress, finished=None, on_family=None):
+    """Everything in the report as a JSON-ready dict.
 
-
-def build_report(names, digits, progress):
-    """Everything in the report as a JSON-ready dict."""
+    ``finished`` maps family names to entries computed earlier (a resumed run: they are not
+    recomputed); ``on_family(name, entry)`` is called after each newly computed family (the
+    checkpoint).
+    """
     out = {"digits_requested": digits, "d_max": REFINE_D_MAX, "families": []}
+    finished = finished or {}
     for i, name in enumerate(names):
+        if name in finished:
+            out["families"].append(finished[name])
+            progress.update(i + 1, f"{name} (from the checkpoint)")
+            continue
         fam = get_case(name)
         step = lambda f, note="", i=i: progress.update(i + f, f"{name} {note}")
-        refined = refine_case(fam, "fixed", digits, progress=step)
+        refined = (res := refine_case(fam, "fixed", digits, progress=step)).as_dict() | {"branch": res.branch}
         branch = refined.pop("branch")
         entry = {"name": fam.name, "isotropy": fam.isotropy, "description": fam.description,
                  "provenance": fam.provenance, **refined,
                  "events": event_rows(branch),
                  "branch": {"d": [float(v) for v in branch.d],
                             "loss": [float(v) for v in branch.values["loss"]],
-                            "lambda_min": [float(v) for v in branch.values["lambda_min"]]},
+                            "lambda_min": [float(v) for v in branch.values["lambda_min"]],
+                            # per isotypic block (the figures mark each d* on its own block)
+                            "monitors": {label: list(values) for label, values in branch.monitor_values.items()}},
                  "integer_d": {s: integer_table(fam, s) for s in ("fixed", "trainable")}}
+        for c in entry["crossings"]:
+            c["label"] = c["representation"]  # the block (monitor) whose eigenvalue crosses zero
+        entry = _json_ready(entry)
         out["families"].append(entry)
+        if on_family is not None:
+            on_family(name, entry)
         progress.update(i + 1, name)
     return out
 
 
+def _json_ready(obj):
+    """``obj`` with NaN and infinities (a missing monitor value, a failed refinement) replaced
+    by ``None``, so that ``report.json`` is strict JSON (``json.dumps(..., allow_nan=False)``)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    return obj
+
+
+FIGURES = [("bifurcation.png", "Bifurcation diagram",
+            "Loss of each family against d: solid where it is a minimum (Morse index 0), dashed where it "
+            "is a saddle; the Morse index on each interval and every d* marked with its value (right: "
+            "the range of the stability changes; linear axes, the global minimum sd-i has loss 0)."),
+           ("blocks.png", "Smallest eigenvalue of each isotypic block",
+            "Per family, the smallest Hessian eigenvalue of every isotypic block against d; each d* is "
+            "marked on the block whose eigenvalue crosses zero there.")]
+"""The figures of the report (written by :func:`spurious.plotting.report_figures`) and their captions."""
+
+ZERO_LOSS_ULPS = 4.0
+"""A float64 loss at integer ``d`` with ``|loss| < ZERO_LOSS_ULPS * d**2 * eps`` prints as ``0``.
+The loss is a sum of O(d^2) Gram-form terms of size O(1) that cancel exactly at the global
+minimum (the teacher itself), so its rounding noise is ~ d^2 * eps: measured at most 0.17 d^2 eps
+for sd-i (integer d = 4..20, and every branch point d = 3..30: |loss| <= 7e-15). Four units
+of d^2 eps (3e-14 at d = 6, 8e-13 at d = 30) are far above that noise and far below every genuine loss in the catalogue (>= 8e-3); a value
+that small cannot be told from zero in float64 at all, so printing it as 0 hides nothing the
+float64 value knows."""
+
+
+def _loss_text(loss, d):
+    if loss is None:
+        return "n/a"
+    if abs(loss) < ZERO_LOSS_ULPS * d * d * sys.float_info.epsilon:
+        return "0"
+    return f"{loss:.10g}"
+
+
+def _num(value, spec):
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
+
+
 def _interval_text(intervals):
-    return "; ".join(f"({iv['d_lo']:.4f}, {iv['d_hi']:.4f}): {iv['morse_index_formula']}"
-                     f" [= {iv['morse_index_at_sample']:g} at d = {iv['d_sample']:g}]" for iv in intervals)
+    """``(d_lo, d_hi): formula``, with ``[= N at d = K]`` when the interval holds an integer K (the
+    Morse index at a fractional d would be a fractional "dimension" count: not printed)."""
+    parts = []
+    for iv in intervals:
+        text = f"({iv['d_lo']:.4f}, {iv['d_hi']:.4f}): {iv['morse_index_formula']}"
+        d, n = iv.get("d_sample"), iv.get("morse_index_at_sample")
+        if (d is not None and n is not None and float(d).is_integer() and iv["d_lo"] < d < iv["d_hi"]
+                and float(n).is_integer()):
+            text += f" [= {int(n)} at d = {int(d)}]"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def markdown(report):
@@ -70,10 +129,10 @@ def markdown(report):
                 lines.append(f"| {f['name']} | {f['isotropy']} | none on the range | | | | | {_interval_text(f['morse_intervals'])} |")
                 continue
             lines.append(f"| {f['name']} | {f['isotropy']} | {c['d_star']} | {c['digits_verified']} | "
-                         f"{c['loss']:.12g} | {c['representation']} | {c['slope']:.3e} | "
+                         f"{_num(c['loss'], '.12g')} | {c['representation']} | {_num(c['slope'], '.3e')} | "
                          f"{_interval_text(f['morse_intervals'])} |")
-    lines += ["", "## Folds and branch points found along the branches", "",
-              "| family | kind | d | label |", "|---|---|---|---|"]
+    lines += [""] + _figure_lines() + ["## Folds and branch points found along the branches", "",
+                                       "| family | kind | d | label |", "|---|---|---|---|"]
     other = [(f["name"], e) for f in report["families"] for e in f["events"] if e["kind"] != "stability"]
     lines += [f"| {n} | {e['kind']} | {e['d']:.12f} | {e['label']} |" for n, e in other] or ["| (none) | | | |"]
     lines += ["", "## Loss and smallest Hessian eigenvalue at integer d", ""]
@@ -84,36 +143,79 @@ def markdown(report):
         tr = {r["d"]: r for r in f["integer_d"]["trainable"]}
         for r in f["integer_d"]["fixed"]:
             t = tr.get(r["d"], {})
-            lines.append(f"| {r['d']} | {r['loss']:.10g} | {r['lambda_min']:.6e} | {r['morse_index']:g} | "
-                         f"{t.get('lambda_min', float('nan')):.6e} | {t.get('morse_index', float('nan')):g} |")
+            lines.append(f"| {r['d']} | {_loss_text(r['loss'], r['d'])} | {_num(r['lambda_min'], '.6e')} | "
+                         f"{_num(r['morse_index'], 'g')} | {_num(t.get('lambda_min'), '.6e')} | "
+                         f"{_num(t.get('morse_index'), 'g')} |")
         lines.append("")
-    lines += ["Figures: `loss.png` (loss vs d), `lambda_min.png` (λ_min vs d, d* marked), `branches.png`.", ""]
     return "\n".join(lines)
 
 
-def write_report(out="report", digits=40, cases=None, quiet=False):
-    """Write ``out/report.md``, ``out/report.json`` and ``out/*.png``; returns the markdown path."""
-    out = _check_out(out)
+def _figure_lines():
+    lines = ["## Figures", ""]
+    for n, (name, title, caption) in enumerate(FIGURES, 1):
+        caption = caption.replace("*", "\\*")  # "d*" would end the italics
+        lines += [f"![{title}]({name})", "", f"*Figure {n}. {caption}*", ""]
+    return lines
+
+
+def _checkpoint_path(out):
+    return out.parent / f".{out.name}.checkpoint.json"
+
+
+def _load_checkpoint(path, digits, names):
+    """Families finished by an interrupted run with the same ``digits`` (a dict name -> entry)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            state = json.load(fh)
+    except FileNotFoundError:
+        raise UserError(f"nothing to resume: no checkpoint {path} (it is written when a report run is interrupted)")
+    except (OSError, ValueError) as err:
+        raise UserError(f"cannot resume from {path}: {err}")
+    if not isinstance(state, dict) or state.get("tool") != "spurious" or not isinstance(state.get("families"), dict):
+        raise UserError(f"cannot resume from {path}: not a spurious report checkpoint")
+    if state.get("digits") != digits:
+        raise UserError(f"cannot resume from {path}: it was made with --digits {state.get('digits')}, not {digits}")
+    return {name: entry for name, entry in state["families"].items() if name in names}
+
+
+def write_report(out="report", digits=40, cases=None, quiet=False, force=False, resume=False):
+    """Write ``out/report.md``, ``out/report.json`` and the figures; returns the markdown path.
+
+    The output folder is checked first (:func:`spurious.safeio.check_report_folder`: new, empty,
+    or a previous report replaced only with ``force``). Each finished family is saved to a
+    checkpoint file ``.<out>.checkpoint.json`` beside the folder; an interrupted run keeps it and
+    ``resume=True`` continues from it without recomputing those families. The report is built
+    in a staging folder and swapped in complete; the checkpoint is removed on success.
+    """
+    out = check_report_folder(out, force)
     names = cases or [f.name for f in families()]
     for name in names:
         get_case(name)
+    from .plotting import require_matplotlib
+
+    require_matplotlib()
+    checkpoint = _checkpoint_path(out)
+    finished = _load_checkpoint(checkpoint, digits, names) if resume else {}
+    state = {"tool": "spurious", "digits": digits, "families": dict(finished)}
+
+    def save(name, entry):
+        state["families"][name] = entry
+        atomic_write_text(checkpoint, json.dumps(state) + "\n")
+
     progress = Progress(len(names), "report", enabled=not quiet)
-    report = build_report(names, digits, progress)
+    report = build_report(names, digits, progress, finished=finished, on_family=save)
     progress.close()
-    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.resolve().parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report is an ordinary folder
+    staging = new_staging_folder(out)
     try:
-        (tmp / "report.json").write_text(json.dumps(report, indent=1) + "\n")
-        (tmp / "report.md").write_text(markdown(report))
+        (staging / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+        (staging / "report.md").write_text(markdown(report))
         from .plotting import report_figures
 
-        report_figures(report, tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        report_figures(report, staging)
+        write_marker(staging)
+        swap_into_place(staging, out)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        if staging.exists():
+            shutil.rmtree(staging)
+    checkpoint.unlink(missing_ok=True)
     return out / "report.md"
