@@ -11,7 +11,6 @@
 import doctest
 import os
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -116,7 +115,12 @@ def test_mathematics_examples_pass():
 
 # ------------------------------------------------------------------------ citation
 def test_citation_file_states_the_package_version():
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    from importlib.metadata import version as installed_version
+
+    import spurious
+
+    version = spurious.__version__
+    assert installed_version("spurious") == version  # pyproject reads it from the package
     cff = (ROOT / "CITATION.cff").read_text()
     assert re.search(rf"^version:\s*{re.escape(version)}\s*$", cff, re.MULTILINE)
     assert re.search(r"^cff-version:\s*1\.2\.0\s*$", cff, re.MULTILINE)
