@@ -34,8 +34,7 @@ def _split_refine(fam, digits):
     t1 = time.perf_counter()
     e = [e for e in branch.events if e.kind == "stability"][-1]
     prob = family_mp_problem(fam, "fixed")
-    from spurious.cases.mp_spectrum import representation_key
-    f = mp_test_function(fam, "fixed", representation_key(e.label))
+    f = mp_test_function(fam, "fixed", e.label)
     counter = {"test": 0.0}
 
     def timed_f(x, d):

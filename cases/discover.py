@@ -428,7 +428,7 @@ def _polish(W, a, setting, d):
     if not res.success:
         # a singular fixed-space Hessian (a degenerate critical point, e.g. parallel neurons):
         # least-squares Newton steps, each kept only if it lowers the metric gradient
-        polished, metric = _lstsq_newton(st, with_second_layer(st, x[idx], a_values), d)
+        polished, metric = _least_squares_polish(st, with_second_layer(st, x[idx], a_values), d)
         note = (f"fixed-space Hessian singular ({res.message}); least-squares Newton polish, "
                 f"metric gradient {metric:.1e}")
     xb = balanced(st, polished, d)
@@ -460,9 +460,11 @@ def _full_grad_norm(W, a, trainable):
     return float(np.linalg.norm(np.concatenate([gW.ravel(), ga if trainable else []])))
 
 
-def _lstsq_newton(st, x, d, steps=10):
-    """Newton on the slice with minimum-norm least-squares steps; the best point and its metric
-    gradient ``|G^-1 grad_W|_inf``."""
+def _least_squares_polish(st, x, d, steps=10):
+    """Minimum-norm least-squares (Gauss-Newton) steps on the slice, each kept only if it lowers
+    the metric gradient: the fallback where the fixed-space Hessian is singular and the one
+    Newton (``newton_at``) cannot be used. The best point and its metric gradient
+    ``|G^-1 grad_W|_inf``."""
     idx = slice_unknowns(st)
     x = np.array(x, dtype=float)
 

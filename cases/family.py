@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from spurious.continuation.status import Status
 from spurious.kernels import REAL, BlockStructure, block_derivatives
 from spurious.kernels.api import block_metric, row_norms_squared
 
@@ -155,56 +156,82 @@ def rounding_level(structure, d):
 
 @dataclass(frozen=True)
 class SolveResult:
-    """Newton on the slice: the parameters, the scaled gradient norm, iterations, status."""
+    """Newton on the slice: the parameters ``x``, ``d``, the metric gradient norm, the Newton
+    updates made, ``status`` (:class:`spurious.continuation.Status`), ``message``; ``success``
+    is ``status.success``."""
 
     x: np.ndarray
     d: float
     grad_norm: float
     iterations: int
-    success: bool
+    status: Status
     message: str
+
+    @property
+    def success(self):
+        return self.status.success
+
+
+class _MetricGradientTest:
+    """``newton_at``'s convergence test for the engine's Newton (:func:`spurious.continuation.newton`),
+    applied to the start point too: the metric gradient ``|G^-1 grad_W|_inf <= tol``, or the
+    rounding level (below ``STAGNATION_TOL`` or ``max |grad_W| <= floor``) without a fourfold
+    decrease since the previous iterate."""
+
+    needs_residual = True
+
+    def __init__(self, weights_at, tol, floor):
+        self.weights_at, self.tol, self.floor = weights_at, tol, floor
+        self.grad_norm, self.previous, self.note = np.inf, np.inf, "converged"
+
+    def __call__(self, xw, dxw, g, k):
+        self.previous, self.grad_norm = self.grad_norm, float(np.max(np.abs(g / self.weights_at(xw))))
+        if self.grad_norm <= self.tol:
+            return True
+        if (self.grad_norm <= STAGNATION_TOL or np.max(np.abs(g)) <= self.floor) and self.grad_norm > 0.25 * self.previous:
+            self.note = "converged (rounding level)"  # quadratic convergence has stopped: rounding level
+            return True
+        return False
 
 
 def newton_at(structure, xw0, a_values, d, tol=1e-13, max_iter=30):
-    """Newton for ``grad_W L_H(x; d) = 0`` on the slice ``a = a_values``.
+    """Newton for ``grad_W L_H(x; d) = 0`` on the slice ``a = a_values``: the engine's one
+    Newton (:func:`spurious.continuation.newton`) with this test, the start point included.
 
     Converged when the metric gradient ``|G^-1 grad|_inf <= tol`` (docs/mathematics.md section 5, (M19)), or
     when a Newton step no longer reduces it fourfold while it is at the rounding level: below
     ``STAGNATION_TOL`` or with the Euclidean gradient ``max |grad_W| <= rounding_level(d)``
     (:func:`residual_scale`: ``~ eps k d``, which exceeds any fixed tolerance at large ``d``).
+    Returns a :class:`SolveResult`; failures (a singular Hessian, a kernel refusing the point,
+    no convergence) are its status.
     """
+    from spurious.continuation.newton import newton
+
     idx = slice_unknowns(structure)
     xw = np.array(xw0, dtype=float)
     try:
         floor = rounding_level(structure, d)
     except ValueError as err:
-        return SolveResult(with_second_layer(structure, xw, a_values), d, np.inf, 0, False, str(err))
-    grad_norm = previous = np.inf
-    for it in range(max_iter + 1):
-        x = with_second_layer(structure, xw, a_values)
-        try:
-            bd = block_derivatives(structure, x, d)
-        except ValueError as err:
-            return SolveResult(x, d, np.inf, it, False, str(err))
-        g = bd.grad[idx]
-        grad_norm = float(np.max(np.abs(g / bd.weights[idx])))
-        if not np.isfinite(grad_norm):
-            break
-        if grad_norm <= tol:
-            return SolveResult(x, d, grad_norm, it, True, "converged")
-        if it == max_iter:
-            break
-        try:
-            step = np.linalg.solve(bd.hess[np.ix_(idx, idx)], g)
-        except np.linalg.LinAlgError:
-            return SolveResult(x, d, grad_norm, it, False, "singular Hessian")
-        if (grad_norm <= STAGNATION_TOL or np.max(np.abs(g)) <= floor) and grad_norm > 0.25 * previous:
-            # quadratic convergence has stopped: the gradient is at its rounding level
-            return SolveResult(x, d, grad_norm, it, True, "converged (rounding level)")
-        previous = grad_norm
-        xw = xw - step
-    return SolveResult(with_second_layer(structure, xw, a_values), d, grad_norm, max_iter, False,
-                       f"Newton did not converge (|grad| = {grad_norm:.2e})")
+        return SolveResult(with_second_layer(structure, xw, a_values), d, np.inf, 0, Status.EVALUATION_FAILED, str(err))
+    last = {}
+
+    def evaluate(xw):
+        if last.get("xw") is not xw:
+            last.update(xw=xw, bd=block_derivatives(structure, with_second_layer(structure, xw, a_values), d))
+        return last["bd"]
+
+    test = _MetricGradientTest(lambda xw: evaluate(xw).weights[idx], tol, floor)
+    res = newton(lambda xw: evaluate(xw).grad[idx], lambda xw: evaluate(xw).hess[np.ix_(idx, idx)], xw,
+                 test=test, max_iter=max_iter, check_start=True)
+    x = with_second_layer(structure, res.x, a_values)
+    if res.success:
+        return SolveResult(x, d, test.grad_norm, res.iterations, res.status, test.note)
+    if res.status is Status.SINGULAR:
+        return SolveResult(x, d, test.grad_norm, res.iterations, res.status, "singular Hessian")
+    if res.status is Status.EVALUATION_FAILED:
+        return SolveResult(x, d, np.inf, res.iterations, res.status, res.message)
+    return SolveResult(x, d, test.grad_norm, res.iterations, res.status,
+                       f"Newton did not converge (|grad| = {test.grad_norm:.2e})")
 
 
 def tangent_in_d(structure, x, d):
@@ -214,31 +241,47 @@ def tangent_in_d(structure, x, d):
     return -np.linalg.solve(bd.hess[np.ix_(idx, idx)], bd.grad_d[idx])
 
 
-def point_from_seed(family, setting, d, max_step=0.5):
-    """The polished critical point at ``d``: natural continuation in ``d`` (tangent predictor,
-    Newton corrector, step halving) from the nearest seed. Raises :class:`FamilyError`."""
+SEED_DS = 0.5
+"""Initial and (below ``d ~ 25``) largest arclength step of :func:`point_from_seed`."""
+
+
+def point_from_seed(family, setting, d, max_step=SEED_DS):
+    """The polished critical point at ``d``: the continuation engine
+    (:func:`spurious.continuation.continue_branch`, pseudo-arclength) from the nearest seed
+    to ``d``, landing exactly on ``d`` by its bound landing (Newton at fixed ``d``). Only the
+    equations are continued (no monitors or stored values). The largest step grows with the
+    distance, ``max(max_step, |d - d_seed| / 20)``: the branches vary on the scale of ``d``
+    itself (expansions in ``1/d``), and the engine's step control halves a step whose
+    corrector fails or whose tangent turns. Raises :class:`FamilyError` when the seed does
+    not converge or the branch does not reach ``d`` (e.g. it turns back at a fold)."""
+    from dataclasses import replace
+
+    from spurious.continuation import ArclengthSettings, continue_branch
+
+    from .problem import family_problem
+
     family.check_d(d)
+    d = float(d)
     st = family.structure(setting)
     seed = min(family.seeds, key=lambda s: abs(s.d - d))
     a_values = [1.0] * len(st.sizes)
-    idx = slice_unknowns(st)
     res = newton_at(st, np.array(seed.params, dtype=float), a_values, seed.d)
     if not res.success:
         raise FamilyError(f"{family.name}: the seed at d = {seed.d} does not converge ({res.message})")
-    x, d_cur = res.x, float(seed.d)
-    h = max_step
-    while d_cur != d:
-        # steps grow with d: the branches vary on the scale of d itself (expansions in 1/d)
-        limit = max(h, 0.2 * h / max_step * abs(d_cur))
-        step = float(np.clip(d - d_cur, -limit, limit))
-        xw = x[idx] + step * tangent_in_d(st, x, d_cur)
-        res = newton_at(st, xw, a_values, d_cur + step, max_iter=12)
-        if res.success:
-            x, d_cur = res.x, d_cur + step
-            h = min(max_step, 1.5 * h)
-        else:
-            h /= 2
-            if h < 1e-4:
-                raise FamilyError(f"{family.name}: Newton does not converge near d = {d_cur + step:.6g} "
-                                  f"({res.message}); the branch may turn back (fold) before d = {d}")
-    return x
+    idx = slice_unknowns(st)
+    if float(seed.d) == d:
+        return res.x
+    problem = replace(family_problem(family, setting), monitors=None, describe=None)
+    span = abs(d - float(seed.d))
+    ds = min(max_step, span)
+    settings = ArclengthSettings(ds=ds, ds_max=max(ds, span / 20), ds_min=1e-8, d_min=min(d, float(seed.d)),
+                                 d_max=max(d, float(seed.d)), direction=1 if d > seed.d else -1)
+    branch = continue_branch(problem, res.x[idx], float(seed.d), settings)
+    if len(branch) and branch.success and branch.d[-1] == d:
+        return with_second_layer(st, branch.x[-1], a_values)
+    where = f"d = {branch.d[-1]:.6g}" if len(branch) else f"the seed at d = {seed.d}"
+    if any(e.kind == "fold" for e in branch.events):
+        where += ", after a fold"
+    raise FamilyError(f"{family.name}: no point at d = {d:.12g}: the continuation from the seed at d = {seed.d} "
+                      f"ended at {where} ({branch.status}: {branch.message}); the branch may turn back (fold) "
+                      f"before d = {d:.12g}")

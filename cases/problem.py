@@ -5,10 +5,12 @@ second layer is held at ``a = 1``, the slice gauge of :mod:`cases.family`). Equa
 
     G(x, d) = grad_W L_H(x; d) = 0,   G_x = Hess_WW L_H,   G_d = d(grad_W L_H)/dd
 
-Monitors: the smallest eigenvalue of every isotypic block (:mod:`cases.spectrum`) at the
-balanced representative -- continuous functions of ``d`` whose sign changes are the
-stability changes; stored in ``Branch.monitor_values`` under the representation's label
-(e.g. ``"std(S_{d-1})"``). Domain: the isotypic spectrum needs ``d > q + 3``; a row
+Monitors: the smallest eigenvalue of every isotypic block, one
+:class:`~cases.monitors.Monitor` per component (evaluated together through
+:mod:`cases.spectrum`, at the balanced representative) -- continuous functions of ``d``
+whose sign changes are the stability changes; stored in ``Branch.monitor_values`` under the
+representation's label (e.g. ``"std(S_{d-1})"``). The refinement's test function
+(:func:`mp_test_function`) is the same monitor in mpmath. Domain: the isotypic spectrum needs ``d > q + 3``; a row
 collapsing to zero or two rows becoming parallel end the branch (the loss is not smooth
 there).
 
@@ -29,7 +31,7 @@ from spurious.continuation import ContinuationProblem, MPProblem
 from spurious.kernels import block_derivatives, max_row_cosine, mp_block_derivatives, row_norms_squared
 
 from .family import residual_scale, slice_unknowns, with_second_layer
-from .mp_spectrum import block_test_function
+from .monitors import MPMATH, monitor_for
 from .point import describe_point
 
 ROW_COLLAPSE = 1e-10
@@ -115,11 +117,11 @@ def family_mp_problem(family, setting):
     return MPProblem(residual=residual, jacobian=jacobian)
 
 
-def mp_test_function(family, setting, key):
-    """``f(x, d)`` in mpmath on the W-unknowns: the eigenvalue of isotypic block ``key`` nearest 0."""
+def mp_test_function(family, setting, label):
+    """``f(x, d)`` in mpmath on the W-unknowns (second layer at the slice ``a = 1``): the
+    eigenvalue nearest 0 of the isotypic block called ``label`` -- the continuation's monitor
+    of that label (:func:`cases.monitors.monitor_for`), at the current mpmath precision."""
     st = family.structure(setting)
-    f = block_test_function(st, key)
-    a = second_layer(st)
-    if not st.trainable:
-        return lambda x, d: f(list(x), d)
-    return lambda x, d: f(list(x) + [mpmath.mpf(v) for v in a], d)
+    monitor = monitor_for(st, label)
+    a = [mpmath.mpf(v) for v in second_layer(st)] if st.trainable else []
+    return lambda x, d: monitor.nearest_zero(MPMATH, list(x) + a, d)

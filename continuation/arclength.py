@@ -11,8 +11,9 @@ tangent ``t0`` at the current point ``y0`` (``J(y0) t0 = 0``), one step of lengt
 
 (A2) orients the tangent continuously: ``t1 . t0 = 1 / |t1| > 0``. The first tangent uses
 the border ``(0, ..., 0, direction)``, so the branch starts towards increasing ``d`` for
-``direction = +1``. Newton (here and at fixed ``d``) makes at least one update and has
-converged when ``max |G| <= tol`` after an update below ``1e-7 (1 + max |y|)`` -- by
+``direction = +1``. Newton (here and at fixed ``d``) is the project's one Newton
+(:func:`.newton.newton`; (A1) is its bordered form) with its default rule (N2): at least one
+update, converged when ``max |G| <= tol`` after an update below ``1e-7 (1 + max |y|)`` -- by
 quadratic convergence the error is then at rounding level, which event location relies on --
 or when an update is at rounding level, ``max |dy| <= 1e-14 (1 + max |y|)``.
 
@@ -41,16 +42,23 @@ points::
 A sign change is located by Illinois regula falsi (:func:`.rootfind.illinois`) on the
 pseudo-arclength ``s`` in ``(0, t0 . (y1 - y0))``: each trial point is re-solved by (A1) with
 anchor ``y0 + s t0``, so it lies on the branch. The bracket is shrunk to ``locate_tol`` in
-``s``; since ``|dd| <= |ds|`` along the step, ``d`` is located at least as accurately. Two sign
+``s``; since ``|dd| <= |ds|`` along the step, ``d`` is located at least as accurately. An
+event whose location failed (a trial corrector failed, or the root finder's iteration cap) is
+still recorded -- at the evaluated point with the smallest ``|f|``, resp. the last trial --
+but flagged: its ``status`` is the root finder's (``EVALUATION_FAILED``, ``SINGULAR``,
+``MAX_ITERATIONS``, ...) instead of ``CONVERGED``, and ``bracket`` keeps the ``d`` of the final
+bracket's ends. Two sign
 changes of the same test function within one step cancel and are not seen; the step control
 below keeps steps short where the branch bends.
 
 Step control: the step grows by 1.5 (up to ``ds_max``) after a corrector that needed at most
 3 iterations, and is halved and retried after a failed corrector or a turn of the tangent by
-more than ~25 degrees. The branch ends (``Branch.end_reason``, never an exception) when the
-step falls below ``ds_min``, when ``d`` would leave ``[d_min, d_max]`` (the last point is put
-exactly on the bound by Newton at fixed ``d`` from the linear interpolation of the step), when
-the problem's ``domain`` gives a reason, or after ``max_steps`` accepted steps.
+more than ~25 degrees. The branch ends (``Branch.status`` and ``Branch.message``, never an
+exception) when the step falls below ``ds_min`` (``STEP_TOO_SMALL``), when ``d`` would leave
+``[d_min, d_max]`` (``BOUND_REACHED``: the last point is put exactly on the bound by Newton at
+fixed ``d`` from the linear interpolation of the step; if that Newton fails, its status), when
+the problem's ``domain`` gives a reason (``DOMAIN_EXIT``), or after ``max_steps`` accepted
+steps (``MAX_STEPS``); ``START_FAILED`` when no admissible start point is found.
 """
 import math
 from dataclasses import asdict, dataclass, replace
@@ -59,14 +67,14 @@ from numbers import Integral
 import numpy as np
 
 from .branch import Branch, Event
+from .newton import QUADRATIC, ROUNDOFF, Border, StepAndResidual, newton
 from .rootfind import EvaluationFailed, illinois
+from .status import Status
 
 GROW = 1.5
 SHRINK = 0.5
 QUICK_NEWTON = 3
 MAX_TURN_COS = 0.9
-ROUNDOFF = 1e-14
-QUADRATIC = 1e-7
 FIXED_D_MAX_ITER = 30
 ROUNDING_ULPS = 32
 EPS = float(np.finfo(float).eps)
@@ -130,6 +138,10 @@ class Step:
     branch: Branch | None = None
 
 
+def _split(y):
+    return y[:-1], y[-1]
+
+
 def _bordered(problem, y, border):
     """``[ J(y) ; border^T ]``, the Jacobian of (A1) and the matrix of (A2)."""
     Gx, Gd = problem.jacobian(y[:-1], y[-1])
@@ -182,54 +194,28 @@ class Continuation:
             return tol
         return max(tol, ROUNDING_ULPS * EPS * abs(float(self.problem.residual_scale(x, d))))
 
-    def _converged(self, G, dy, y, point):
-        """Newton's stopping rule at ``y`` reached by the update ``dy``: ``max |G(y)| <= tol``
-        (A3) after an update below ``1e-7 (1 + max |y|)`` (quadratic convergence puts the error
-        near the square of that, i.e. at rounding level, which event location relies on), or
-        an update at rounding level, ``max |dy| <= 1e-14 (1 + max |y|)``. ``point(y)`` is the
-        ``(x, d)`` at which (A3) is evaluated (only when ``newton_tol`` alone is not met)."""
-        scale = 1 + np.max(np.abs(y))
-        size = np.max(np.abs(dy))
-        if size <= ROUNDOFF * scale:
-            return True
-        if size > QUADRATIC * scale:
-            return False
-        g = np.max(np.abs(G))
-        return g <= self.settings.newton_tol or (self.problem.residual_scale is not None
-                                                  and g <= self.residual_tol(*point(y)))
-
-    def _newton(self, residual, jacobian, y, max_iter, point):
-        """At least one and at most ``max_iter`` Newton updates; ``(y, updates, converged)``."""
-        dy = None
-        for it in range(max_iter + 1):
-            G = residual(y)
-            if not np.all(np.isfinite(G)):
-                return y, it, False
-            if dy is not None and self._converged(G, dy, y, point):
-                return y, it, True
-            if it == max_iter:
-                break
-            try:
-                dy = np.linalg.solve(jacobian(y), -G)
-            except np.linalg.LinAlgError:
-                return y, it, False
-            y = y + dy
-        return y, max_iter, False
+    def _rule(self, point):
+        """Newton's stopping rule (:class:`.newton.StepAndResidual`): ``max |G| <= newton_tol``,
+        or ``<= tol`` (A3) at ``point(y) = (x, d)``, after an update below ``1e-7 (1 + max |y|)``
+        (quadratic convergence puts the error near the square of that, i.e. at rounding level,
+        which event location relies on), or an update at rounding level, ``max |dy| <= 1e-14
+        (1 + max |y|)``."""
+        tol_at = None if self.problem.residual_scale is None else (lambda y: self.residual_tol(*point(y)))
+        return StepAndResidual(self.settings.newton_tol, tol_at, ROUNDOFF, QUADRATIC)
 
     def correct(self, y_pred, border):
-        """Newton on (A1) from ``y_pred``; returns ``(y, iterations)``, ``y = None`` on failure."""
+        """Newton on (A1) from ``y_pred``: a :class:`.newton.NewtonResult` (``x`` is ``y = (x, d)``)."""
         p = self.problem
-        y, iterations, ok = self._newton(lambda y: np.append(p.residual(y[:-1], y[-1]), border @ (y - y_pred)),
-                                         lambda y: _bordered(p, y, border), np.array(y_pred, dtype=float),
-                                         self.settings.newton_max_iter, lambda y: (y[:-1], y[-1]))
-        return (y if ok else None), iterations
+        return newton(lambda y: p.residual(y[:-1], y[-1]), lambda y: np.column_stack(p.jacobian(y[:-1], y[-1])),
+                      np.array(y_pred, dtype=float), test=self._rule(_split), border=Border(border, y_pred),
+                      max_iter=self.settings.newton_max_iter)
 
     def solve_fixed_d(self, x, d):
-        """Plain Newton on ``G(x, d) = 0`` at fixed ``d``; returns ``(x, max |G(x, d)|, converged)``."""
+        """Plain Newton on ``G(x, d) = 0`` at fixed ``d``: a :class:`.newton.NewtonResult`
+        (``residual_norm`` is ``max |G(x, d)|`` at the result)."""
         p = self.problem
-        x, _, ok = self._newton(lambda x: p.residual(x, d), lambda x: p.jacobian(x, d)[0],
-                                np.array(x, dtype=float), FIXED_D_MAX_ITER, lambda x: (x, d))
-        return x, float(np.max(np.abs(p.residual(x, d)))), ok
+        return newton(lambda x: p.residual(x, d), lambda x: p.jacobian(x, d)[0], np.array(x, dtype=float),
+                      test=self._rule(lambda x: (x, d)), max_iter=FIXED_D_MAX_ITER)
 
     # ---------------------------------------------------- test functions
     def _test(self, key, y, t):
@@ -250,34 +236,43 @@ class Continuation:
 
     def _locate(self, key, y0, t0, y1, f0, f1):
         """Illinois on the arclength ``s`` in ``(0, t0 . (y1 - y0))`` for the test function ``key``,
-        each trial point re-solved by (A1) with anchor ``y0 + s t0``. Returns ``(y, f(y))``: the
-        last iterate, or if a trial corrector failed the point with the smallest ``|f|`` seen."""
+        each trial point re-solved by (A1) with anchor ``y0 + s t0``. Returns ``(y, f(y), root)``
+        with ``root`` the :class:`.rootfind.RootResult`: the located point, or, if a trial
+        corrector failed, the evaluated point with the smallest ``|f|``; ``bracket`` the ``d``
+        of the final bracket's ends."""
         s1 = float(t0 @ (y1 - y0))
         trials = {0.0: (y0, f0), s1: (y1, f1)}
 
         def f(s):
-            y, _ = self.correct(y0 + s * t0, t0)
-            if y is None:
-                raise EvaluationFailed(f"corrector failed at arclength {s}")
-            trials[s] = (y, self._test(key, y, _tangent(self.problem, y, t0)))
+            res = self.correct(y0 + s * t0, t0)
+            if not res.success:
+                raise EvaluationFailed(f"corrector failed at arclength {s:.6g} ({res.message})", res.status)
+            trials[s] = (res.x, self._test(key, res.x, _tangent(self.problem, res.x, t0)))
             return trials[s][1]
 
-        try:
-            s, _, _, _ = illinois(f, 0.0, s1, f0, f1, self.settings.locate_tol)
-        except EvaluationFailed:
+        root = illinois(f, 0.0, s1, f0, f1, self.settings.locate_tol)
+        if root.status in (Status.CONVERGED, Status.MAX_ITERATIONS) and root.root in trials:
+            s = root.root
+        else:
             s = min(trials, key=lambda k: abs(trials[k][1]))
-        return trials[s]
+        bracket = tuple(sorted(float(trials[e][0][-1]) for e in root.bracket if e in trials))
+        return trials[s][0], trials[s][1], root, bracket
 
     def _events(self, y0, t0, tests0, y1, tests1, index):
-        """Every test function changing sign between ``y0`` and ``y1``, located, in arclength order."""
+        """Every test function changing sign between ``y0`` and ``y1``, located, in arclength
+        order; an event whose location failed carries the root finder's status and message."""
         found = []
         for key, f1 in tests1.items():
             f0 = tests0.get(key)
             if f0 is None or not (math.isfinite(f0) and math.isfinite(f1)) or f0 == 0 or np.sign(f0) == np.sign(f1):
                 continue
-            y, f_at = self._locate(key, y0, t0, y1, f0, f1)
+            y, f_at, root, bracket = self._locate(key, y0, t0, y1, f0, f1)
+            message = "located" if root.success else (
+                f"not located ({root.message}); kept the point with the smallest |test function|"
+                if root.status is not Status.MAX_ITERATIONS else f"not located ({root.message}); kept the last trial")
             event = Event(kind=key[0], d=float(y[-1]), x=[float(v) for v in y[:-1]],
-                          values={"before": f0, "after": f1, "at": float(f_at)}, label=key[1], index=index)
+                          values={"before": f0, "after": f1, "at": float(f_at)}, label=key[1], index=index,
+                          status=root.status, message=message, bracket=bracket)
             found.append((float(t0 @ (y - y0)), event))
         return [e for _, e in sorted(found, key=lambda p: p[0])]
 
@@ -288,58 +283,71 @@ class Continuation:
         self.branch.append(y[:-1], y[-1], t, values, monitors)
 
     def _start(self, x0, d0):
-        """The polished start point and its tangent, or the reason why the branch cannot start."""
+        """The polished start point and its tangent, ``(y, t, None)``, or ``(None, None, (status,
+        message))`` with status ``START_FAILED`` when the branch cannot start."""
         s, p = self.settings, self.problem
         d0 = float(d0)
         if not s.d_min <= d0 <= s.d_max:
-            return f"start d = {d0:.12g} is outside [d_min, d_max] = [{s.d_min:.12g}, {s.d_max:.12g}]"
-        x, res, ok = self.solve_fixed_d(x0, d0)
-        if not ok:
-            tol = self.residual_tol(x, d0) if np.all(np.isfinite(x)) else s.newton_tol
-            return (f"start point is not a solution: |G| = {res:.3e} after Newton at d = {d0:.12g} "
-                    f"(tolerance {tol:.3e})")
+            return None, None, (Status.START_FAILED, f"start d = {d0:.12g} is outside [d_min, d_max] = "
+                                                     f"[{s.d_min:.12g}, {s.d_max:.12g}]")
+        res = self.solve_fixed_d(x0, d0)
+        if not res.success:
+            tol = self.residual_tol(res.x, d0) if np.all(np.isfinite(res.x)) else s.newton_tol
+            return None, None, (Status.START_FAILED, f"start point is not a solution: |G| = {res.residual_norm:.3e} "
+                                                     f"after Newton at d = {d0:.12g} (tolerance {tol:.3e}; "
+                                                     f"{res.status}: {res.message})")
+        x = res.x
         reason = p.domain(x, d0) if p.domain else None
         if reason is not None:
-            return f"start point outside the domain: {reason}"
+            return None, None, (Status.START_FAILED, f"start point outside the domain: {reason}")
         y = np.append(x, d0)
         seed = np.zeros(len(y))
         seed[-1] = s.direction
-        return y, _tangent(p, y, seed)
+        return y, _tangent(p, y, seed), None
 
     def _admit(self, y, t, y_new, t_new):
-        """Bounds and domain for a corrected point: ``(y, t, end_reason)``; ``y`` is ``None``
-        when the point is rejected and the branch ends at the previous one."""
+        """Bounds and domain for a corrected point: ``(y, t, end)``, ``end`` ``None`` or the
+        ``(status, message)`` with which the branch ends; ``y`` is ``None`` when the point is
+        rejected and the branch ends at the previous one. Crossing a bound lands on it
+        (``BOUND_REACHED``) by Newton at fixed ``d``; if that fails, the branch ends with the
+        domain's reason (``DOMAIN_EXIT``) or Newton's status."""
         s, p = self.settings, self.problem
         reason = p.domain(y_new[:-1], y_new[-1]) if p.domain else None
         bound = s.d_min if y_new[-1] < s.d_min else s.d_max if y_new[-1] > s.d_max else None
         if bound is None:
-            return (None, None, reason) if reason is not None else (y_new, t_new, None)
+            return (None, None, (Status.DOMAIN_EXIT, reason)) if reason is not None else (y_new, t_new, None)
         landed = f"reached d = {bound:.12g}"
         if y[-1] == bound:
-            return None, None, landed
+            return None, None, (Status.BOUND_REACHED, landed)
         w = (bound - y[-1]) / (y_new[-1] - y[-1])
-        x_b, _, ok = self.solve_fixed_d(y[:-1] + w * (y_new[:-1] - y[:-1]), bound)
-        if ok and (p.domain is None or p.domain(x_b, bound) is None):
-            y_b = np.append(x_b, bound)
-            return y_b, _tangent(p, y_b, t), landed
-        return None, None, reason or f"{landed} but Newton found no admissible solution on the bound"
+        res = self.solve_fixed_d(y[:-1] + w * (y_new[:-1] - y[:-1]), bound)
+        outside = p.domain(res.x, bound) if res.success and p.domain else None
+        if res.success and outside is None:
+            y_b = np.append(res.x, bound)
+            return y_b, _tangent(p, y_b, t), (Status.BOUND_REACHED, landed)
+        if reason is not None:
+            return None, None, (Status.DOMAIN_EXIT, reason)
+        if outside is not None:
+            return None, None, (Status.DOMAIN_EXIT, f"{landed} but the solution on the bound is outside the "
+                                                    f"domain: {outside}")
+        return None, None, (res.status, f"{landed} but Newton found no admissible solution on the bound "
+                                        f"({res.message})")
 
     def steps(self, x0, d0, branch=None):
         """Yield a :class:`Step` per accepted point, starting with the polished start point.
 
         With ``branch`` (e.g. from :meth:`Branch.load`), ``x0`` and ``d0`` are ignored: the run
         resumes from the branch's last point, tangent and step length and appends to it.
-        ``self.branch.end_reason`` is set before the last step is yielded; it stays ``""`` if
-        the caller stops iterating early.
+        ``self.branch.status`` (and ``message``) is set before the last step is yielded; it
+        stays ``UNFINISHED`` if the caller stops iterating early.
         """
         s, p = self.settings, self.problem
         if branch is None:
             self.branch = Branch(settings=asdict(s))
-            start = self._start(x0, d0)
-            if isinstance(start, str):
-                self.branch.end_reason = start
+            y, t, failure = self._start(x0, d0)
+            if failure is not None:
+                self.branch.finish(*failure)
                 return
-            y, t = start
             tests = self._tests(y, t)
             self._append(y, t, tests)
             ds = s.ds
@@ -348,24 +356,29 @@ class Continuation:
             if len(branch) == 0:
                 raise ValueError("cannot resume a branch without points")
             self.branch = branch
-            branch.settings, branch.end_reason = asdict(s), ""
+            branch.settings = asdict(s)
+            branch.finish(Status.UNFINISHED, "")
             y = np.append(branch.x[-1], branch.d[-1])
             t = np.array(branch.tangents[-1], dtype=float)
             tests = self._tests(y, t)
             ds = min(max(float(branch.state.get("ds", s.ds)), s.ds_min), s.ds_max)
         branch = self.branch
         while len(branch) - 1 < s.max_steps:
-            y_new, iters = self.correct(y + ds * t, t)
+            res = self.correct(y + ds * t, t)
+            y_new, iters = (res.x if res.success else None), res.iterations
             t_new = _tangent(p, y_new, t) if y_new is not None else None
             if y_new is None or t_new @ t < MAX_TURN_COS:
                 ds *= SHRINK
                 if ds < s.ds_min:
-                    branch.end_reason = f"newton failed at minimal step (ds < {s.ds_min:g} at d = {y[-1]:.12g})"
+                    why = (f"last corrector: {res.status}, {res.message}" if y_new is None
+                           else "the tangent turned by more than ~25 degrees")
+                    branch.finish(Status.STEP_TOO_SMALL, f"newton failed at minimal step (ds < {s.ds_min:g} at "
+                                                         f"d = {y[-1]:.12g}; {why})")
                     return
                 continue
-            y_new, t_new, reason = self._admit(y, t, y_new, t_new)
+            y_new, t_new, end = self._admit(y, t, y_new, t_new)
             if y_new is None:
-                branch.end_reason = reason
+                branch.finish(*end)
                 return
             tests_new = self._tests(y_new, t_new)
             events = self._events(y, t, tests, y_new, tests_new, len(branch) - 1)
@@ -376,12 +389,12 @@ class Continuation:
             if iters <= QUICK_NEWTON:
                 ds = min(GROW * ds, s.ds_max)
             branch.state["ds"] = ds
-            if reason is not None:
-                branch.end_reason = reason
+            if end is not None:
+                branch.finish(*end)
             yield step
-            if reason is not None:
+            if end is not None:
                 return
-        branch.end_reason = f"max_steps = {s.max_steps} reached"
+        branch.finish(Status.MAX_STEPS, f"max_steps = {s.max_steps} reached")
 
 
 def continue_branch(problem, x0, d0, settings, observers=(), branch=None):

@@ -6,13 +6,22 @@ In memory (:class:`Branch`): ``d`` is a float array ``(n,)``, ``x`` an array ``(
 These are read-only views of storage that grows geometrically, so appending a point costs
 amortised O(m) and reading ``branch.d[-1]`` is O(1).
 
-File format (version 1): one JSON object::
+File format (version 2): one JSON object::
 
-    {"format": "spurious-branch", "version": 1,
+    {"format": "spurious-branch", "version": 2,
      "d": [n floats], "x": [n rows of m floats], "tangents": [n rows of m + 1 floats],
      "values": {name: [n floats or NaN]}, "monitor_values": {label: [n floats or NaN]},
-     "events": [{"kind", "d", "x", "values", "label", "index"}, ...],
-     "end_reason": str, "settings": {...}, "metadata": {...}, "state": {...}}
+     "events": [{"kind", "d", "x", "values", "label", "index", "status", "message", "bracket"}, ...],
+     "status": str, "message": str, "settings": {...}, "metadata": {...}, "state": {...}}
+
+``status`` is a :class:`.status.Status` value (how the branch ended, ``"unfinished"`` for a
+checkpoint), ``message`` the human line (e.g. ``"reached d = 4.01"``). Version 1 (and 0) files
+have ``"end_reason": str`` instead, and events without ``status``/``message``/``bracket``; they
+are still read: the status is derived from the end reason's wording (``"reached d = ..."`` ->
+``bound reached``, ``"max_steps ..."`` -> ``max steps``, ``"newton failed at minimal step"``
+-> ``step too small``, ``"start ..."`` -> ``start failed``, ``""`` -> ``unfinished``, any other
+reason -> ``domain exit``; the reason becomes the message), their events are taken as located
+(``converged``, bracket ``[d, d]``).
 
 Floats are written by Python's ``repr``, which round-trips every float64 exactly, so a loaded
 branch is bit-for-bit the saved one and can be resumed
@@ -37,9 +46,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .files import atomic_write_text
+from .status import Status
 
 FORMAT = "spurious-branch"
-VERSION = 1
+VERSION = 2
+READ_VERSIONS = (0, 1, 2)
 MAX_FILE_BYTES = 256 * 2 ** 20
 EVENT_KINDS = ("fold", "branch_point", "stability")
 
@@ -52,7 +63,11 @@ class Event:
     point; ``values``: the test function at the two branch points bracketing the sign change
     (``"before"``, ``"after"``) and at the located point (``"at"``); ``label``: the monitor of a
     stability event (``""`` otherwise); ``index``: the event lies between branch points
-    ``index`` and ``index + 1``.
+    ``index`` and ``index + 1``. ``status``: ``CONVERGED`` when the root finder located the
+    sign change to ``locate_tol``; otherwise (a trial corrector failed, the iteration cap) the
+    root finder's status, with ``d``/``x`` the best point evaluated; ``message`` says which;
+    ``success`` is ``status.success``. ``bracket``: ``(d_lo, d_hi)``, the ``d`` of the final
+    bracket's ends (the sign change lies between them; about ``locate_tol`` wide when located).
     """
 
     kind: str
@@ -61,9 +76,22 @@ class Event:
     values: dict
     label: str = ""
     index: int = 0
+    status: Status = Status.CONVERGED
+    message: str = "located"
+    bracket: tuple = ()
+
+    def __post_init__(self):
+        self.status = Status.of(self.status)
+        self.bracket = tuple(float(v) for v in self.bracket) if len(self.bracket) else (float(self.d), float(self.d))
+
+    @property
+    def success(self):
+        return self.status.success
 
     def as_dict(self):
-        return asdict(self)
+        out = asdict(self)
+        out["status"], out["bracket"] = self.status.value, list(self.bracket)
+        return out
 
 
 class _Columns:
@@ -111,8 +139,11 @@ class Branch:
     keyed by the representation's label. The arrays are read-only views; :meth:`append` adds
     a point.
 
-    ``events`` (list of :class:`Event`) in order along the branch; ``end_reason`` (``""``
-    while the branch is still being continued); ``settings`` of the last run as a dict;
+    ``events`` (list of :class:`Event`) in order along the branch; ``status`` (a
+    :class:`.status.Status`: how the branch ended, ``UNFINISHED`` while it is being continued),
+    ``success`` (``status.success``: it reached its bound) and ``message`` (e.g. ``"reached
+    d = 4.01"``; ``""`` while unfinished); ``end_reason`` is the former name of ``message``
+    (read-only alias); ``settings`` of the last run as a dict;
     ``metadata``, free-form and supplied by the caller (``track`` stores ``case``,
     ``setting``, ``names`` of the unknowns, ``d_from``, ``d_to``); ``state``: what a resumed
     run needs beyond the last point and tangent (the next step length ``ds``).
@@ -120,14 +151,17 @@ class Branch:
     """
 
     def __init__(self, x=None, d=None, tangents=None, values=None, monitor_values=None, events=None,
-                 end_reason="", settings=None, metadata=None, state=None):
+                 end_reason=None, settings=None, metadata=None, state=None, status=None, message=None):
         self._n = 0
         self._d = np.empty(0)
         self._x = np.empty((0, 0))
         self._t = np.empty((0, 0))
         self._values, self._monitors = _Columns(), _Columns()
         self.events = list(events or [])
-        self.end_reason = end_reason
+        if status is None:
+            status, legacy = legacy_status(end_reason or "")
+            message = legacy if message is None else message
+        self.finish(status, message)
         self.settings = dict(settings or {})
         self.metadata = dict(metadata or {})
         self.state = dict(state or {})
@@ -202,6 +236,26 @@ class Branch:
                 store.put(key, i, float(value), capacity)
         self._n = i + 1  # last: an append interrupted before this line leaves the branch as it was
 
+    # ---------------------------------------------------------- status
+    def finish(self, status, message=None):
+        """Record how the branch ended (``message`` ``None``: the status's default message,
+        ``""`` for ``UNFINISHED``)."""
+        self.status = Status.of(status)
+        if message is None:
+            message = "" if self.status is Status.UNFINISHED else self.status.message
+        if not isinstance(message, str):
+            raise TypeError(f"message must be a string, got {type(message).__name__}")
+        self.message = message
+
+    @property
+    def success(self):
+        return self.status.success
+
+    @property
+    def end_reason(self):
+        """The former name of :attr:`message` (``""`` while unfinished)."""
+        return self.message
+
     # ---------------------------------------------------------- display
     def __repr__(self):
         meta = self.metadata
@@ -213,7 +267,7 @@ class Branch:
         for e in self.events:
             counts[e.kind] = counts.get(e.kind, 0) + 1
         events = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no"
-        return f"{head}, {events} events; ended: {self.end_reason or '(not finished)'})"
+        return f"{head}, {events} events; ended: {self.message or self.status.message} [{self.status}])"
 
     def to_dataframe(self):
         """A pandas DataFrame with the columns ``d``, every ``values`` key and every monitor
@@ -237,7 +291,7 @@ class Branch:
                 "d": self.d.tolist(), "x": self.x.tolist(), "tangents": self.tangents.tolist(),
                 "values": {k: v.tolist() for k, v in self.values.items()},
                 "monitor_values": {k: v.tolist() for k, v in self.monitor_values.items()},
-                "events": [e.as_dict() for e in self.events], "end_reason": self.end_reason,
+                "events": [e.as_dict() for e in self.events], "status": self.status.value, "message": self.message,
                 "settings": self.settings, "metadata": self.metadata, "state": self.state}
 
     def save(self, path):
@@ -363,7 +417,7 @@ def _event(e, i, n, m):
     missing = {"kind", "d", "x", "values"} - set(e)
     if missing:
         raise _Invalid(f"{what} lacks {', '.join(sorted(missing))}")
-    extra = set(e) - {"kind", "d", "x", "values", "label", "index"}
+    extra = set(e) - {"kind", "d", "x", "values", "label", "index", "status", "message", "bracket"}
     if extra:
         raise _Invalid(f"{what} has unknown fields {', '.join(sorted(map(str, extra)))}")
     if e["kind"] not in EVENT_KINDS:
@@ -382,7 +436,38 @@ def _event(e, i, n, m):
     index = e.get("index", 0)
     if not (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < n):
         raise _Invalid(f"{what}.index is {index!r}, not a point index in 0..{n - 1}")
-    return Event(kind=e["kind"], d=d, x=x, values=values, label=label, index=index)
+    status = _status(e.get("status", Status.CONVERGED.value), f"{what}.status")
+    message = e.get("message", "located")
+    if not isinstance(message, str):
+        raise _Invalid(f"{what}.message is not a string")
+    bracket = e.get("bracket", [d, d])
+    bracket = _vector(bracket, f"{what}.bracket")
+    if len(bracket) != 2:
+        raise _Invalid(f"{what}.bracket has {len(bracket)} entries, expected 2")
+    return Event(kind=e["kind"], d=d, x=x, values=values, label=label, index=index, status=status,
+                 message=message, bracket=tuple(bracket))
+
+
+def _status(value, what):
+    if not isinstance(value, str):
+        raise _Invalid(f"{what} is not a string")
+    try:
+        return Status.of(value)
+    except ValueError as err:
+        raise _Invalid(f"{what}: {err}") from None
+
+
+def legacy_status(end_reason):
+    """``(status, message)`` for the free-text ``end_reason`` of a version 0/1 file (module
+    docstring)."""
+    if end_reason == "":
+        return Status.UNFINISHED, ""
+    for prefix, status in (("reached d = ", Status.BOUND_REACHED), ("max_steps", Status.MAX_STEPS),
+                           ("newton failed at minimal step", Status.STEP_TOO_SMALL),
+                           ("start ", Status.START_FAILED)):
+        if end_reason.startswith(prefix) and not (status is Status.BOUND_REACHED and " but " in end_reason):
+            return status, end_reason
+    return Status.DOMAIN_EXIT, end_reason
 
 
 def _from_raw(cls, raw):
@@ -392,10 +477,13 @@ def _from_raw(cls, raw):
         if raw["format"] != FORMAT:
             raise _Invalid(f"format is {raw['format']!r}, not {FORMAT!r}")
         version = raw.get("version")
-        if version != VERSION or isinstance(version, bool):
-            raise _Invalid(f"unsupported version {version!r} (this program reads versions 0 and {VERSION})")
+        if version not in READ_VERSIONS or isinstance(version, bool):
+            raise _Invalid(f"unsupported version {version!r} (this program reads versions "
+                           f"{', '.join(map(str, READ_VERSIONS))})")
     elif "version" in raw:
         raise _Invalid("a version but no format tag")
+    else:
+        version = 0
     missing = {"x", "d", "tangents"} - set(raw)
     if missing:
         raise _Invalid(f"missing {', '.join(sorted(missing))} (not a branch file)")
@@ -414,14 +502,21 @@ def _from_raw(cls, raw):
     if not isinstance(events, list):
         raise _Invalid(f"events is not a list ({type(events).__name__})")
     events = [_event(e, i, n, m) for i, e in enumerate(events)]
-    end_reason = raw.get("end_reason", "")
-    if not isinstance(end_reason, str):
-        raise _Invalid("end_reason is not a string")
+    if version >= 2 or "status" in raw:
+        status = _status(raw.get("status"), "status")
+        message = raw.get("message", "")
+        if not isinstance(message, str):
+            raise _Invalid("message is not a string")
+    else:
+        end_reason = raw.get("end_reason", "")
+        if not isinstance(end_reason, str):
+            raise _Invalid("end_reason is not a string")
+        status, message = legacy_status(end_reason)
     settings, metadata, state = (_dict(raw, key, {}) for key in ("settings", "metadata", "state"))
     if "ds" in state and not (_float(state["ds"], "state.ds") > 0):
         raise _Invalid(f"state.ds is {state['ds']!r}, not positive")
     return cls(x=x, d=d, tangents=tangents, values=values, monitor_values=monitors, events=events,
-               end_reason=end_reason, settings=settings, metadata=metadata, state=state)
+               status=status, message=message, settings=settings, metadata=metadata, state=state)
 
 
 def _plain(obj):

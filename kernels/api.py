@@ -249,7 +249,8 @@ class BlockDerivatives:
     ``grad``/``hess`` are the Euclidean derivatives in the block parameters; the fixed-space
     gradient and Hessian operator of the full space are ``grad / weights`` and
     ``hess / weights[:, None]`` (docs/mathematics.md section 5, (M18)-(M19)). ``grad_d`` is ``d(grad)/dd``.
-    Arrays hold floats on the float path and ``mpf`` on the mpmath path.
+    Arrays hold floats on the float path, ``mpf`` on the mpmath path and arb balls on the arb
+    path (:mod:`kernels.contexts`).
     """
 
     loss: object

@@ -93,7 +93,8 @@ def block_eval(x, n, order, tol,
         ga = t_g[t, 0]
         gb = t_g[t, 1]
         gc = t_g[t, 2]
-        d = gram_derivatives(gv[ga], gv[gb], gv[gc], tol)
+        # a term F(g, g, g) is a row with itself (A = B = C identically): exact parallel limit
+        d = gram_derivatives(gv[ga], gv[gb], gv[gc], tol, ga == gb and gb == gc)
         F = d[0]
         loss += count * w * F
         if order < 1:

@@ -16,12 +16,21 @@ Every derivative is the chain rule through the Gram quantities of a pair ``(u, v
 
 Variables of the Hessian: ``W.ravel()`` (row-major) then, when the second layer is
 trained, ``a``. The functions whose name starts with an underscore take validated float64
-arrays; :mod:`kernels.api` validates user input.
+arrays; :mod:`kernels.api` validates user input. A pair of a row with itself is flagged to
+:mod:`kernels.gram` (``same``), so that its exact parallel limit is used on every path, and
+outputs are allocated by :func:`_zeros`, which the mpmath and arb paths rebind.
 """
 import numpy as np
 from numba import njit
 
 from .gram import gram_derivatives, gram_value
+
+
+@njit(cache=True)
+def _zeros(shape):
+    """Zeroed output array; :mod:`kernels.backend` rebinds it to object arrays of the number
+    system's zeros, so every path returns numbers of its own system."""
+    return np.zeros(shape)
 
 
 @njit(cache=True)
@@ -41,13 +50,13 @@ def _loss(W, a, V, b):
     for i in range(k):
         Ai = _dot(W, i, W, i)
         for j in range(k):
-            total += 0.5 * a[i] * a[j] * gram_value(Ai, _dot(W, j, W, j), _dot(W, i, W, j))
+            total += 0.5 * a[i] * a[j] * gram_value(Ai, _dot(W, j, W, j), _dot(W, i, W, j), j == i)
         for j in range(kt):
             total -= a[i] * b[j] * gram_value(Ai, _dot(V, j, V, j), _dot(W, i, V, j))
     for i in range(kt):
         Bi = _dot(V, i, V, i)
         for j in range(kt):
-            total += 0.5 * b[i] * b[j] * gram_value(Bi, _dot(V, j, V, j), _dot(V, i, V, j))
+            total += 0.5 * b[i] * b[j] * gram_value(Bi, _dot(V, j, V, j), _dot(V, i, V, j), j == i)
     return total
 
 
@@ -56,12 +65,12 @@ def _gradient(W, a, V, b, tol):
     """dL/dW by (L2) and dL/da_i = sum_j a_j F(w_i, w_j) - sum_j b_j F(w_i, v_j)."""
     k, d = W.shape
     kt = V.shape[0]
-    gW = np.zeros((k, d))
-    ga = np.zeros(k)
+    gW = _zeros((k, d))
+    ga = _zeros((k,))
     for i in range(k):
         Ai = _dot(W, i, W, i)
         for j in range(k):
-            g = gram_derivatives(Ai, _dot(W, j, W, j), _dot(W, i, W, j), tol)
+            g = gram_derivatives(Ai, _dot(W, j, W, j), _dot(W, i, W, j), tol, j == i)
             # d/dw_i of 1/2 sum_jl a_j a_l F(w_j, w_l): both orders of the pair (i, j)
             # give a_i a_j dF/du; the self pair gives 1/2 a_i^2 dF(w,w)/dw = 1/2 a_i^2 w_i.
             ga[i] += a[j] * g[0]
@@ -108,7 +117,7 @@ def _hessian(W, a, V, b, trainable, tol):
     k, d = W.shape
     kt = V.shape[0]
     n = k * d + (k if trainable else 0)
-    H = np.zeros((n, n))
+    H = _zeros((n, n))
     for i in range(k):
         Ai = _dot(W, i, W, i)
         wi = W[i]
@@ -132,7 +141,7 @@ def _hessian(W, a, V, b, trainable, tol):
         for i in range(k):
             Ai = _dot(W, i, W, i)
             for j in range(k):
-                g = gram_derivatives(Ai, _dot(W, j, W, j), _dot(W, i, W, j), tol)
+                g = gram_derivatives(Ai, _dot(W, j, W, j), _dot(W, i, W, j), tol, j == i)
                 H[oa + i, oa + j] = g[0]
                 if j == i:
                     # d/dw_i of a_i F(w_i, w_i) = a_i w_i

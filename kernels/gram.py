@@ -29,11 +29,16 @@ diverge like ``1/s`` but their contraction with the Gram gradients does not: ``F
 ``s <= tol sqrt(AB)`` we return ``F_A = F_B = 0``, ``F_C = (pi - t)/(2 pi)`` and all second
 derivatives ``0`` -- the exact limit of every Hessian assembled from them. In float64 the
 cancellation in ``AB - C^2`` costs ``O(eps / s)``, and the limit costs ``O(s)``, so the
-float path uses ``tol = 2^-26``; the mpmath path uses ``10^(-dps/2)``.
+float path uses ``tol = 2^-26``; the mpmath path uses ``10^(-dps/2)``. The arb path uses no
+threshold: the limit only for a row with itself (``same``) or an exactly parallel pair (``s``
+computed exactly 0), the full formulas when ``s > 0`` is certain, else ``PrecisionError``.
 
 The functions here use only ``sqrt``, ``atan2``, ``PI`` and exact literals, so the same
 code object runs compiled by Numba and, retargeted by :mod:`kernels.backend`, on mpmath
-numbers.
+numbers and on arb balls. The three decisions that are not rigorous on balls -- the square
+root of ``q`` (which may straddle 0), the angle near the branch cut of ``atan2``, and the
+parallel test -- are the small functions :func:`_root`, :func:`_angle` and
+:func:`_is_parallel`; the arb path replaces only these (never a formula).
 """
 from math import atan2, pi as PI, sqrt
 
@@ -43,30 +48,57 @@ FLOAT_PARALLEL_TOL = 2.0 ** -26
 
 
 @njit(cache=True)
-def gram_value(A, B, C):
-    """F(A, B, C) of equation (G0)."""
+def _root(q, same):
+    """``s = sqrt(max(q, 0))``, and exactly ``+0`` for a row with itself (``same``).
+
+    ``+0``, never ``-0``: ``atan2(-0, C < 0) = -pi``. The arb path replaces this function by an
+    enclosure (:mod:`kernels.backend`)."""
+    if same or not q > 0:
+        return 0.0 * abs(q)
+    return sqrt(q)
+
+
+@njit(cache=True)
+def _angle(s, C):
+    """``t = atan2(s, C)`` for ``s >= 0`` (replaced by an enclosure on the arb path)."""
+    return atan2(s, C)
+
+
+@njit(cache=True)
+def _is_parallel(s, A, B, tol, same):
+    """Whether to use the parallel limit: a row with itself (``same``, ``A = B = C``
+    identically), or ``s <= tol sqrt(A B)``. The arb path replaces this by a decision that is
+    only ever True for exactly parallel pairs (:mod:`kernels.backend`)."""
+    return same or s <= tol * sqrt(A * B)
+
+
+@njit(cache=True)
+def gram_value(A, B, C, same=False):
+    """F(A, B, C) of equation (G0). ``same``: the pair is a row with itself (``A = B = C``)."""
     q = A * B - C * C
-    s = sqrt(q) if q > 0 else 0.0 * abs(q)  # +0 (never -0: atan2(-0, C < 0) = -pi)
-    t = atan2(s, C)
+    s = _root(q, same)
+    t = _angle(s, C)
     return (s + (PI - t) * C) / (2 * PI)
 
 
 @njit(cache=True)
-def gram_derivatives(A, B, C, tol):
+def gram_derivatives(A, B, C, tol, same=False):
     """Value, first and second derivatives of F in (A, B, C), equations (G0)-(G2).
 
     Returns ``(F, F_A, F_B, F_C, F_AA, F_AB, F_AC, F_BB, F_BC, F_CC)``. Below the parallel
-    threshold ``s <= tol * sqrt(A B)`` the first derivatives in ``A``, ``B`` and all second
-    derivatives are returned as their limit contribution, zero (see the module docstring).
+    threshold ``s <= tol * sqrt(A B)``, and always for a row with itself (``same``: the three
+    arguments are one Gram quantity, so ``s = 0`` identically), the first derivatives in
+    ``A``, ``B`` and all second derivatives are returned as their limit contribution, zero
+    (see the module docstring; for ``same`` the limit is exact: ``F(a, a, a) = a / 2``).
     """
     q = A * B - C * C
-    s = sqrt(q) if q > 0 else 0.0 * abs(q)  # +0 (never -0: atan2(-0, C < 0) = -pi)
-    t = atan2(s, C)
+    s = _root(q, same)
+    t = _angle(s, C)
     two_pi = 2 * PI
     F = (s + (PI - t) * C) / two_pi
     F_C = (PI - t) / two_pi
     zero = 0.0 * F
-    if s <= tol * sqrt(A * B):
+    if _is_parallel(s, A, B, tol, same):
         return F, zero, zero, F_C, zero, zero, zero, zero, zero, zero
     F_A = s / (2 * two_pi * A)
     F_B = s / (2 * two_pi * B)

@@ -44,8 +44,9 @@ def mp_reference(W, a, V, b, trainable=True, dps=40):
         vec = lambda v: np.array([mpmath.mpf(float(x)) for x in v], dtype=object)
         Wm, am, Vm, bm = mat(W), vec(a), mat(V), vec(b)
         tol = mp_parallel_tol()
-        return (float(MP._loss(Wm, am, Vm, bm)), *MP._gradient(Wm, am, Vm, bm, tol),
-                MP._hessian(Wm, am, Vm, bm, trainable, tol))
+        gW, ga = MP._gradient(Wm, am, Vm, bm, tol)
+        return (float(MP._loss(Wm, am, Vm, bm)), gW.astype(float), ga.astype(float),
+                MP._hessian(Wm, am, Vm, bm, trainable, tol).astype(float))
 
 
 # ------------------------------------------------------------ scale safety

@@ -74,7 +74,8 @@ def test_round_trip_is_bit_exact(small, tmp_path):
     path = tmp_path / "b.json"
     small.save(path)
     text = path.read_text()
-    assert json.loads(text)["format"] == "spurious-branch" and json.loads(text)["version"] == 1
+    assert json.loads(text)["format"] == "spurious-branch" and json.loads(text)["version"] == 2
+    assert json.loads(text)["status"] == "bound reached" and json.loads(text)["message"] == "reached d = 1"
     loaded = Branch.load(path)
     for name in ("d", "x", "tangents"):
         assert np.array_equal(getattr(loaded, name), getattr(small, name))
@@ -82,10 +83,27 @@ def test_round_trip_is_bit_exact(small, tmp_path):
         a, b = getattr(loaded, store), getattr(small, store)
         assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
     assert loaded.events == small.events and loaded.end_reason == small.end_reason
+    assert (loaded.status, loaded.message, loaded.success) == (small.status, small.message, True)
+    assert all(e.status == "converged" and e.bracket[0] <= e.d <= e.bracket[1] for e in loaded.events)
     assert loaded.settings == small.settings and loaded.state == small.state
     assert loaded.metadata == {"case": "pitchfork", "third": 1 / 3}
     loaded.save(tmp_path / "again.json")
     assert (tmp_path / "again.json").read_text() == text
+
+
+def test_version_1_files_load_with_a_status_derived_from_end_reason(raw, tmp_path):
+    old = {k: v for k, v in raw.items() if k not in ("status", "message")}
+    old["version"], old["end_reason"] = 1, "reached d = 1"
+    old["events"] = [{k: v for k, v in e.items() if k not in ("status", "message", "bracket")} for e in raw["events"]]
+    (tmp_path / "v1.json").write_text(json.dumps(old))
+    loaded = Branch.load(tmp_path / "v1.json")
+    assert loaded.status == "bound reached" and loaded.success and loaded.message == loaded.end_reason == "reached d = 1"
+    assert all(e.status == "converged" and e.bracket == (e.d, e.d) for e in loaded.events)
+    for reason, status in [("", "unfinished"), ("max_steps = 4 reached", "max steps"), ("x left the box", "domain exit"),
+                           ("newton failed at minimal step (ds < 1e-08 at d = 2)", "step too small")]:
+        old["end_reason"] = reason
+        (tmp_path / "v1.json").write_text(json.dumps(old))
+        assert Branch.load(tmp_path / "v1.json").status == status
 
 
 def test_files_without_a_format_tag_load_as_version_0(raw, tmp_path):
@@ -125,7 +143,7 @@ MALFORMED = {
     "top level number": lambda r: "3",
     "nested too deeply": lambda r: "[" * 200000 + "]" * 200000,
     "wrong format tag": _set("format", "something-else"),
-    "unsupported version": _set("version", 2),
+    "unsupported version": _set("version", 3),
     "version as a string": _set("version", "1"),
     "version true": _set("version", True),
     "version without format": mutate(lambda r: r.pop("format")),
@@ -164,7 +182,13 @@ MALFORMED = {
     "event index out of range": _in_event("index", 10 ** 6),
     "event label not a string": _in_event("label", 7),
     "event unknown field": _in_event("colour", "red"),
-    "end_reason not a string": _set("end_reason", 3),
+    "status unknown": _set("status", "exploded"),
+    "status not a string": _set("status", 3),
+    "message not a string": _set("message", 3),
+    "end_reason not a string in version 1": mutate(lambda r: (r.update(version=1, end_reason=3), r.pop("status"),
+                                                              r.pop("message"))),
+    "event status unknown": _in_event("status", "exploded"),
+    "event bracket not a pair": _in_event("bracket", [0.1]),
     "metadata not an object": _set("metadata", "sd1-i"),
     "state ds negative": _set("state", {"ds": -0.1}),
 }

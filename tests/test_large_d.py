@@ -11,7 +11,6 @@ from spurious import cli
 from spurious.api import critical_point, families, get_case, track
 from spurious.cases.family import ROUNDING_ULPS, FamilyError, residual_scale
 from spurious.cases.problem import family_problem
-from spurious.continuation import arclength
 
 EPS = np.finfo(float).eps
 
@@ -47,9 +46,19 @@ def test_sd1_i_issue_examples(d_from, setting):
 
 
 def test_a_start_that_cannot_be_found_is_a_family_error_not_an_empty_branch(monkeypatch, capsys):
-    # with the old absolute tolerance alone the start at d = 1e4 is out of reach
-    monkeypatch.setattr(arclength, "ROUNDING_ULPS", 0)
-    with pytest.raises(FamilyError, match=r"cannot start at d = 10000: start point is not a solution: \|G\| = "):
+    """Neither a seed that cannot be continued to d_from nor a start point the engine rejects
+    gives an empty branch: both are one FamilyError, and one line with exit 2 in the CLI."""
+    import spurious.api as api
+
+    def unreachable(family, setting, d):
+        raise FamilyError(f"no convergence near d = {d:g}")
+
+    monkeypatch.setattr(api, "point_from_seed", unreachable)
+    with pytest.raises(FamilyError, match=r"cannot start at d = 10000: no convergence near d = 10000"):
+        track("sd1-i", d_from=1e4, d_to=9999.0)
+    # the engine's own start check: a point that is not a solution
+    monkeypatch.setattr(api, "point_from_seed", lambda family, setting, d: np.full(7, np.nan))
+    with pytest.raises(FamilyError, match=r"cannot start at d = 10000: "):
         track("sd1-i", d_from=1e4, d_to=9999.0)
     assert cli.main(["track", "sd1-i", "--d-from", "10000", "--d-to", "9990", "--quiet"]) == 2
     err = capsys.readouterr().err

@@ -43,7 +43,8 @@ def test_30_and_60_digits_share_the_first_30():
     branch = track(fam, d_from=8.0, d_to=6.0)
     e = [e for e in branch.events if e.kind == "stability"][0]
     prob = family_mp_problem(fam, "fixed")
-    f = mp_test_function(fam, "fixed", "211")
+    f = mp_test_function(fam, "fixed", e.label)
+    assert e.label == "[d-3,1,1](S_{d-1})"
     r30 = refine_zero(prob, f, e.x, e.d - 1e-7, e.d + 1e-7, 30)
     r60 = refine_zero(prob, f, e.x, e.d - 1e-7, e.d + 1e-7, 60)
     assert r30.digits_verified == 30 and r60.digits_verified == 60

@@ -27,11 +27,10 @@ import numpy as np
 from spurious import cases as _cases
 from spurious.cases import CriticalPoint, Family, families
 from spurious.cases.family import FamilyError, point_from_seed, slice_unknowns
-from spurious.cases.mp_spectrum import representation_key
 from spurious.cases.problem import family_mp_problem, family_problem, mp_test_function, second_layer
 from spurious.continuation import ArclengthSettings, continue_branch, refine_fold, refine_zero
 from spurious.kernels import mp_block_derivatives
-from spurious.results import CONVERGED, Crossing, RefineResult
+from spurious.results import CONVERGED, Crossing, RefineResult, Status
 from spurious.validation import as_digits, as_family, as_real, as_setting
 
 __all__ = ["Crossing", "RefineResult", "catalogue_rows", "critical_point", "event_rows", "families", "get_case",
@@ -141,7 +140,9 @@ def track(family: Family | str, d_from: float = 20.0, d_to: float | None = None,
     -------
     Branch
         The engine's branch (``.d``, ``.values``, ``.events``, ``.save(path)``) with ``metadata``
-        naming the case, setting and parameters.
+        naming the case, setting and parameters; ``.status``/``.success``/``.message`` say how
+        it ended (``BOUND_REACHED``, "reached d = 4.01", when it got to ``d_to``) -- a numerical
+        failure on the way is a status there, not an exception.
 
     Raises
     ------
@@ -202,7 +203,11 @@ def track(family: Family | str, d_from: float = 20.0, d_to: float | None = None,
         branch = continue_branch(family_problem(family, setting), None, None, settings,
                                  observers=tuple(observers), branch=resume)
     else:
-        x0 = point_from_seed(family, setting, d_from)[idx]
+        try:
+            x0 = point_from_seed(family, setting, d_from)[idx]
+        except FamilyError as err:
+            raise FamilyError(f"{family.name} ({setting}): the branch cannot start at d = {d_from:.12g}: "
+                              f"{err}") from None
 
         def stamp(step):
             """Metadata from the first point on, so that checkpoints saved by observers have it."""
@@ -213,7 +218,7 @@ def track(family: Family | str, d_from: float = 20.0, d_to: float | None = None,
                                  observers=(stamp,) + tuple(observers))
         if len(branch) == 0:
             raise FamilyError(f"{family.name} ({setting}): the branch cannot start at d = {d_from:.12g}: "
-                              f"{branch.end_reason}")
+                              f"{branch.message}")
     branch.metadata.update(metadata)
     return branch
 
@@ -257,18 +262,6 @@ def event_rows(branch) -> list[dict]:
     return rows
 
 
-def _dimension_formula(label, q):
-    """dim of the representation as a formula in d (cases.spectrum: p = d - q)."""
-    minus = lambda j: "d" if j == 0 else f"d-{j}"
-    if label.startswith("trivial"):
-        return "1"
-    if label.startswith("std"):
-        return minus(q + 1)
-    if ",2]" in label:
-        return f"{minus(q)}*({minus(q + 3)})/2" if q == 0 else f"({minus(q)})({minus(q + 3)})/2"
-    return f"({minus(q + 1)})({minus(q + 2)})/2"
-
-
 def interval_summary(family: Family | str, setting: str, d_lo: float, d_hi: float) -> dict:
     """The Morse index on ``(d_lo, d_hi)``: which blocks are negative (how many eigenvalues
     each), the index as a formula in ``d``, and its value at an integer ``d`` of the interval
@@ -285,7 +278,9 @@ def interval_summary(family: Family | str, setting: str, d_lo: float, d_hi: floa
     -------
     dict
         ``d_lo``, ``d_hi``, ``d_sample``, ``morse_index_at_sample``, ``negative_blocks``
-        (representation -> number of negative eigenvalues), ``morse_index_formula``.
+        (representation label -> number of negative eigenvalues of its isotypic block, each of
+        multiplicity ``Representation.dimension(d)``), ``morse_index_formula`` (the sum of
+        those counts times ``Representation.dimension_formula()``).
 
     Raises
     ------
@@ -300,14 +295,14 @@ def interval_summary(family: Family | str, setting: str, d_lo: float, d_hi: floa
     mid = 0.5 * (d_lo + d_hi)
     d = float(min(ints, key=lambda k: abs(k - mid))) if ints else mid
     cp = critical_point(family, setting, d)
-    negative = {}
-    for e in cp.spectrum.entries:
-        if e.eigenvalue < 0:
-            negative[e.representation] = negative.get(e.representation, 0) + round(e.multiplicity / cp.spectrum.dims[e.representation])
+    blocks = sorted(cp.spectrum.blocks.items(), key=lambda item: item[1][0])  # most negative first
+    negative = {label: int(np.sum(values < 0)) for label, values in blocks if values[0] < 0}
     terms = []
-    for rep, n in negative.items():
-        dim = _dimension_formula(rep, family.q)
-        terms.append(str(n) if dim == "1" else (f"{n}*" if n != 1 else "") + dim)
+    for label, n in negative.items():
+        rep = cp.spectrum.representations[label]
+        constant = rep.constant_dimension
+        terms.append(str(n * constant) if constant is not None
+                     else (f"{n}*" if n != 1 else "") + rep.dimension_formula())
     formula = " + ".join(terms) or "0"
     return {"d_lo": d_lo, "d_hi": d_hi, "d_sample": d, "morse_index_at_sample": cp.morse_index,
             "negative_blocks": negative, "morse_index_formula": formula}
@@ -332,7 +327,8 @@ def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
 
     Continuation (float64) locates the events; each is refined by the engine's
     :func:`refine_zero` on the test function of the crossing isotypic block
-    (:mod:`cases.mp_spectrum`), at two working precisions.
+    (the same :class:`~spurious.cases.monitors.Monitor` as the continuation's, in mpmath), at
+    two working precisions.
 
     Parameters
     ----------
@@ -376,14 +372,14 @@ def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
     crossings = []
     for n, e in enumerate(stability):
         report(0.5 + 0.5 * n / max(len(stability), 1), f"refining d* near {e.d:.6f}")
-        key = representation_key(e.label)
-        res = refine_zero(mp_problem, mp_test_function(family, setting, key), np.asarray(e.x, dtype=float),
+        res = refine_zero(mp_problem, mp_test_function(family, setting, e.label), np.asarray(e.x, dtype=float),
                           float(e.d) - BRACKET, float(e.d) + BRACKET, digits)
-        loss = _mp_loss(family, setting, res.x, res.d, res.dps_used) if res.status == "converged" else float("nan")
+        loss = _mp_loss(family, setting, res.x, res.d, res.dps_used) if res.success else float("nan")
         names = branch.metadata["names"]
         crossings.append({
             "d_star": res.d_star, "digits_verified": res.digits_verified, "status": res.status,
-            "message": res.message, "representation": e.label,
+            "message": res.message if e.success else f"{res.message} (float64 event: {e.message})",
+            "representation": e.label,
             "loss": float(loss), "params": dict(zip(names, (float(v) for v in res.x_float))),
             "slope": float(res.slope), "transversal": bool(res.transversal),
             "residual_norm": float(res.residual_norm), "test_value": float(res.test_value),
@@ -400,19 +396,23 @@ def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
     folds = []
     for e in (e for e in branch.events if e.kind == "fold"):
         res = refine_fold(mp_problem, np.asarray(e.x, dtype=float), float(e.d), digits)
-        folds.append({"d_star": res.d_star, "digits_verified": res.digits_verified, "status": res.status,
-                      "message": res.message, "d_float": float(e.d), "residual_norm": res.residual_norm})
-    branch_points = [{"d_float": float(e.d), "status": "located in float64 only (not refined)"}
+        folds.append({"d_star": res.d_star, "digits_verified": res.digits_verified, "status": res.status.value,
+                      "message": res.message, "d_float": float(e.d), "residual_norm": res.residual_norm,
+                      "null_residual": res.null_residual, "transversal": res.transversal})
+    branch_points = [{"d_float": float(e.d), "status": e.status.value,
+                      "message": f"located in float64 only (not refined): {e.message}"}
                      for e in branch.events if e.kind == "branch_point"]
     failed = [c for c in crossings if c["status"] != CONVERGED]
+    failed_folds = [f for f in folds if f["status"] != CONVERGED]
     message = (f"{len(crossings) - len(failed)} of {len(crossings)} stability changes converged to {digits} digits"
                + "".join(f"; near d = {c['d_star_float']:.6f}: {c['status']} ({c['message']})" for c in failed)
-               + "".join(f"; fold near d = {f['d_float']:.6f}: {f['status']}" for f in folds
-                         if f["status"] != CONVERGED))
-    return RefineResult(success=not failed, status=CONVERGED if not failed else "failed", message=message,
+               + "".join(f"; fold near d = {f['d_float']:.6f}: {f['status']} ({f['message']})" for f in failed_folds)
+               + ("" if branch.success else f"; the continuation ended early: {branch.status} ({branch.message})"))
+    ok = not failed and not failed_folds and branch.success
+    return RefineResult(success=ok, status=CONVERGED if ok else Status.FAILED, message=message,
                         case=family.name, setting=setting, crossings=[Crossing(**c) for c in crossings],
                         last_crossing_d_star=last, folds=folds, branch_points=branch_points,
-                        morse_intervals=intervals, end_reason=branch.end_reason, branch=branch)
+                        morse_intervals=intervals, end_reason=branch.message, branch=branch)
 
 
 def integer_table(family: Family | str, setting: str, d_values: Iterable[int] = range(4, 21)) -> list[dict]:

@@ -323,7 +323,7 @@ def cmd_track(args):
         raise
     bar.close()
     if len(branch) == 0:
-        raise UserError(f"no branch: {branch.end_reason}")
+        raise UserError(f"no branch: {branch.message}")
     if out is not None:
         branch.save(out)
     s = branch_summary(branch)
@@ -331,7 +331,7 @@ def cmd_track(args):
         _print_json(s)
         return
     print(f"{fam.name} ({args.setting}): {s['points']} points from d = {s['d_first']:g} to d = {s['d_last']:g}; "
-          f"ended: {s['end_reason']}")
+          f"ended: {s['message']} [{s['status']}]")
     print(f"{'event':14} {'d':>20} {'label':28} Morse index below -> above")
     for e in s["events"]:
         change = ""
@@ -349,7 +349,8 @@ def branch_summary(branch):
 
     return {"case": branch.metadata.get("case"), "setting": branch.metadata.get("setting"),
             "points": len(branch.d), "d_first": float(branch.d[0]), "d_last": float(branch.d[-1]),
-            "end_reason": branch.end_reason, "events": event_rows(branch)}
+            "status": branch.status.value, "message": branch.message, "end_reason": branch.message,
+            "events": event_rows(branch)}
 
 
 def cmd_plot(args):

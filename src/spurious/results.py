@@ -11,11 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-__all__ = ["CONVERGED", "Crossing", "RefineResult"]
+from spurious.continuation.status import Status
 
-CONVERGED = "converged"
+__all__ = ["CONVERGED", "Crossing", "RefineResult", "Status", "as_status"]
+
+CONVERGED = Status.CONVERGED
 """The status of a refinement whose requested digits all agree at both working precisions
-(the string :func:`spurious.continuation.refine_zero` uses)."""
+(equal to the string ``"converged"``: :class:`Status` is a ``str`` enum)."""
+
+_LEGACY = {"newton failed": Status.EVALUATION_FAILED, "not converged": Status.MAX_ITERATIONS}
+
+
+def as_status(value) -> Status:
+    """``value`` (a :class:`Status` or its string value) as a :class:`Status`; the strings of
+    earlier versions ``"newton failed"`` and ``"not converged"`` map to ``EVALUATION_FAILED``
+    and ``MAX_ITERATIONS``."""
+    return _LEGACY[value] if isinstance(value, str) and value in _LEGACY else Status.of(value)
 
 
 class _ItemAccess:
@@ -38,11 +49,13 @@ class Crossing(_ItemAccess):
     ``index_below`` / ``index_above`` are the Morse index as a formula in ``d`` on either side
     ("below" is the smaller ``d``); ``loss`` is at ``d*`` (NaN on failure); ``slope`` is the
     crossing eigenvalue's test function's ``d``-derivative; ``d_star_float`` the float64 event.
+    ``status`` is a :class:`Status` (a string is converted; :meth:`as_dict` writes its value),
+    ``success`` is ``status.success``.
     """
 
     d_star: str
     digits_verified: int
-    status: str
+    status: Status
     message: str
     representation: str
     loss: float
@@ -55,14 +68,18 @@ class Crossing(_ItemAccess):
     index_below: str | None = None
     index_above: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", as_status(self.status))
+
     @property
     def success(self) -> bool:
-        return self.status == CONVERGED
+        return self.status.success
 
     def as_dict(self) -> dict:
         """The JSON-ready row (the same keys, in the same order, as the fields)."""
-        return {f.name: (dict(self.params) if f.name == "params" else getattr(self, f.name))
-                for f in fields(self)}
+        out = {f.name: (dict(self.params) if f.name == "params" else getattr(self, f.name)) for f in fields(self)}
+        out["status"] = self.status.value
+        return out
 
     def __repr__(self) -> str:
         return (f"Crossing(d_star={self.d_star or '?'!s} ({self.digits_verified} digits, {self.status}), "
@@ -76,9 +93,12 @@ class RefineResult(_ItemAccess):
     Attributes
     ----------
     success : bool
-        Every crossing converged to the requested digits (vacuously true when there is none).
-    status : str
-        ``"converged"`` when ``success``, else ``"failed"``.
+        The continuation reached the lower end of the range and every crossing and fold
+        converged to the requested digits (vacuously true when there is none).
+    status : Status
+        ``CONVERGED`` when ``success``, else ``FAILED`` (the value ``"failed"``); the statuses
+        of the parts are in ``crossings[i].status``, ``folds[i]["status"]`` and
+        ``branch.status``.
     message : str
         One line: how many crossings converged, and which did not and why.
     case, setting : str
@@ -93,13 +113,14 @@ class RefineResult(_ItemAccess):
         The Morse index on each interval between stability changes
         (:func:`spurious.api.interval_summary`).
     end_reason : str
-        Why the continuation stopped.
+        Why the continuation stopped (the branch's ``message``; its ``status`` is
+        ``branch.status``).
     branch : Branch
         The continued branch itself (not part of :meth:`as_dict`).
     """
 
     success: bool
-    status: str
+    status: Status
     message: str
     case: str
     setting: str
@@ -110,6 +131,9 @@ class RefineResult(_ItemAccess):
     morse_intervals: list = field(default_factory=list)
     end_reason: str = ""
     branch: Any = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", as_status(self.status))
 
     def as_dict(self) -> dict:
         """The JSON-ready dict (everything but the branch), as ``refine_case`` returned before."""
