@@ -168,6 +168,9 @@ def cmd_point(args):
     for value, mult in cp.spectrum.zero_modes:
         print(f"{value:22.3g}  {mult:12g}  rescaling zero mode (excluded)")
     print(f"lambda_min = {cp.lambda_min:.15g}    Morse index = {cp.morse_index:g}    {cp.kind}")
+    if float(cp.d) != round(float(cp.d)):
+        print("(at a non-integer d the multiplicities, and so the Morse index, are the dimension "
+              "polynomials of the representations evaluated at d)")
 
 
 DISCOVERY_FORMAT = "spurious-discovery"
@@ -263,23 +266,14 @@ def _track_output(args, resumed_from):
                              force=args.force or same)
 
 
-def _load_branch(path):
-    from .continuation import Branch
-
-    try:
-        return Branch.load(path)
-    except (OSError, ValueError) as err:
-        message = getattr(err, "strerror", None) or str(err)
-        raise UserError(f"cannot read the branch {path}: {message}")
-
-
 def cmd_track(args):
     from .api import track
     from .progress import Progress
+    from .safeio import read_branch
 
     resumed = None
     if args.resume is not None:
-        resumed = _load_branch(args.resume)
+        resumed = read_branch(args.resume)
         case = resumed.metadata.get("case")
         if args.case is not None and args.case != case:
             raise UserError(f"{args.resume} is a branch of {case}, not of {args.case}")

@@ -497,10 +497,9 @@ def plot_branch_file(path, out=None, force=False):
     require_matplotlib()
     import io
 
-    from spurious.continuation import Branch
     from spurious.continuation.files import atomic_write_bytes
 
-    from .safeio import check_output_file
+    from .safeio import check_output_file, read_branch
 
     path = Path(path)
     if out is None or str(out).strip() == "":
@@ -513,13 +512,7 @@ def plot_branch_file(path, out=None, force=False):
         raise UserError(f"refusing to overwrite the branch file {path} with its plot: choose another --out")
     out = check_output_file(out, "cannot write the plot to", force=force,
                             replaceable=lambda p: p.suffix.lower() in FIGURE_SUFFIXES)
-    try:
-        branch = Branch.load(path)
-    except (OSError, ValueError) as err:
-        msg = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise UserError(f"cannot read the branch {path}: {' '.join(str(msg).split())}") from None
-    except (KeyError, TypeError) as err:  # a JSON object that is not a branch
-        raise UserError(f"cannot read the branch {path}: not a branch file ({type(err).__name__}: {err})") from None
+    branch = read_branch(path)
     buf = io.BytesIO()
     plot_branch(branch).savefig(buf, format=out.suffix.lower().lstrip("."), dpi=130)
     try:

@@ -185,3 +185,21 @@ def swap_into_place(staging, target):
         shutil.rmtree(aside)
     fsync_folder(target.parent)
     return target
+
+
+def read_branch(path):
+    """A branch file, or :class:`UserError` with one line saying why it cannot be read.
+
+    :meth:`spurious.continuation.Branch.load` validates the file (regular file, size, JSON,
+    format, finite numbers, consistent lengths) and names the problem.
+    """
+    from spurious.continuation import Branch
+
+    try:
+        return Branch.load(path)
+    except (OSError, ValueError) as err:
+        message = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        message = " ".join(message.split())
+        if message.startswith(f"{path}: "):  # Branch.load names the file itself
+            message = message[len(str(path)) + 2:]
+        raise UserError(f"cannot read the branch {path}: {message}") from None
