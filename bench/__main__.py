@@ -6,9 +6,10 @@ import platform
 import time
 from pathlib import Path
 
-from . import continuation, kernels, spectrum
+from . import continuation, digits, kernels, spectrum
 
 BENCHMARKS = {
+    "targets": ("Verified digits of sd1-i's d* at 100, 1000 and 10,000 digits (issue #11 targets)", digits.run),
     "digits": ("Time to N verified digits of d* (sd1-i, sd2-i) and its split", continuation.run_digits),
     "spectrum": ("Symmetry-reduced spectrum vs full Hessian + eigvalsh (sd1-i)", spectrum.run),
     "kernels": ("Numba kernels vs plain NumPy (full space, fixed second layer)", kernels.run_numba_vs_numpy),

@@ -74,6 +74,7 @@ def run_precision_scaling(quick=False):
             d = mpmath.mpf(d0)
             times = []
             for _ in range(1 if quick else 5):
+                prob = family_mp_problem(fam, "fixed")  # fresh: the problem remembers its last point
                 t = time.perf_counter()
                 J, _ = prob.jacobian(x, d)
                 mpmath.lu_solve(J, prob.residual(x, d))

@@ -28,10 +28,11 @@ import mpmath
 import numpy as np
 
 from spurious.continuation import ContinuationProblem, MPProblem
-from spurious.kernels import block_derivatives, max_row_cosine, mp_block_derivatives, row_norms_squared
+from spurious.kernels import block_derivatives, max_row_cosine, row_norms_squared
+from spurious.kernels.contexts import MPMATH_ARB
 
 from .family import residual_scale, slice_unknowns, with_second_layer
-from .monitors import MPMATH, monitor_for
+from .monitors import monitor_for
 from .point import describe_point
 
 ROW_COLLAPSE = 1e-10
@@ -96,14 +97,25 @@ def family_problem(family, setting):
 
 
 def family_mp_problem(family, setting):
-    """The same equations in mpmath (``x`` an ``mp.matrix`` column, ``d`` an ``mpf``)."""
+    """The same equations in mpmath (``x`` an ``mp.matrix`` column, ``d`` an ``mpf``).
+
+    The kernels run on arb balls and return mpf midpoints at the working precision
+    (:data:`~spurious.kernels.contexts.MPMATH_ARB`: the same code, faster). The block
+    derivatives of the last ``(x, d)`` and working precision are remembered, so that
+    ``residual`` and ``jacobian`` at one point (one Newton iteration) cost one evaluation."""
     st = family.structure(setting)
     idx = [int(i) for i in slice_unknowns(st)]
     a = second_layer(st)
+    last = {}
 
     def _derivatives(x, d):
         xs = list(x) + [mpmath.mpf(v) for v in a] if st.trainable else list(x)
-        return mp_block_derivatives(st, xs, d, mpmath.mp.dps)
+        key = (mpmath.mp.prec, d, tuple(xs))
+        if last.get("key") != key:
+            last["key"], last["bd"] = None, None  # not kept if the evaluation raises
+            last["bd"] = MPMATH_ARB.block_derivatives(st, xs, d, 2)
+            last["key"] = key
+        return last["bd"]
 
     def residual(x, d):
         bd = _derivatives(x, d)
@@ -120,8 +132,9 @@ def family_mp_problem(family, setting):
 def mp_test_function(family, setting, label):
     """``f(x, d)`` in mpmath on the W-unknowns (second layer at the slice ``a = 1``): the
     eigenvalue nearest 0 of the isotypic block called ``label`` -- the continuation's monitor
-    of that label (:func:`cases.monitors.monitor_for`), at the current mpmath precision."""
+    of that label (:func:`cases.monitors.monitor_for`), at the current mpmath precision (its
+    kernels evaluated through :data:`~spurious.kernels.contexts.MPMATH_ARB`)."""
     st = family.structure(setting)
     monitor = monitor_for(st, label)
     a = [mpmath.mpf(v) for v in second_layer(st)] if st.trainable else []
-    return lambda x, d: monitor.nearest_zero(MPMATH, list(x) + a, d)
+    return lambda x, d: monitor.nearest_zero(MPMATH_ARB, list(x) + a, d)

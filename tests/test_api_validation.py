@@ -338,8 +338,8 @@ BAD_CALLS = [
     ("track observers int", lambda: track("sd1-i", observers=5), TypeError, "observers"),
     # refine_case (all refused before any continuation)
     ("refine digits True", lambda: refine_case("sd1-i", digits=True), TypeError, "digits"),
-    ("refine digits 0", lambda: refine_case("sd1-i", digits=0), ValueError, "between 1 and 1000"),
-    ("refine digits 1001", lambda: refine_case("sd1-i", digits=1001), ValueError, "between 1 and 1000"),
+    ("refine digits 0", lambda: refine_case("sd1-i", digits=0), ValueError, "between 1 and 10000"),
+    ("refine digits 10001", lambda: refine_case("sd1-i", digits=10001), ValueError, "between 1 and 10000"),
     ("refine digits float", lambda: refine_case("sd1-i", digits=50.0), TypeError, "integer"),
     ("refine digits str", lambda: refine_case("sd1-i", digits="50"), TypeError, "integer"),
     ("refine digits None", lambda: refine_case("sd1-i", digits=None), TypeError, "integer"),

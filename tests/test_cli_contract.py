@@ -82,12 +82,12 @@ def _bad_command_lines():
     # refine
     lines += [["refine"], ["refine", "sd1-i", "--digits", "--json"]]
     lines += [["refine", c] for c in BAD_CASES]
-    lines += [["refine", "sd1-i", "--digits", v] for v in ("0", "-1", "1001", "100000", "1.5", "x", "", "1e3", "nan")]
+    lines += [["refine", "sd1-i", "--digits", v] for v in ("0", "-1", "10001", "100000", "1.5", "x", "", "1e3", "nan")]
     lines += [["refine", "sd1-i", "--setting", "x"]]
     # report
     lines += [["report", "--out", p] for p in ("", ".", "..", "/", "/usr", "~", "notes", "thesis.tex", "/proc/x",
                                               "missing/report", "/dev/null")]
-    lines += [["report", "--digits", v] for v in ("0", "1001", "x", "")]
+    lines += [["report", "--digits", v] for v in ("0", "10001", "x", "")]
     lines += [["report", "--cases"], ["report", "--cases", "sd9"], ["report", "--cases", "sd1-i", "SD2-I"]]
     lines += [["report", "--out", "new", "--resume"], ["report", "--bogus"]]
     return lines

@@ -67,6 +67,53 @@ def test_point_at_d_star_has_a_zero_eigenvalue_in_the_named_block(sd1):
     assert min(others) > 1e-6  # above d* the index is 0: every other eigenvalue is positive
 
 
+def _sd1_point(dps):
+    fam = get_case("sd1-i")
+    st = fam.structure("fixed")
+    with mpmath.workdps(dps):
+        x = [mpmath.mpf(v) / 3 + mpmath.mpf(i + 1) / 7 for i, v in enumerate(range(st.size))]
+        return fam, st, x, mpmath.mpf(5) + mpmath.mpf(1) / 3
+
+
+@pytest.mark.parametrize("dps", [30, 400])
+def test_arb_kernels_give_the_mpmath_kernels_to_the_working_precision(dps, monkeypatch):
+    from spurious.kernels import contexts
+    from spurious.kernels.contexts import MPMATH, MPMATH_ARB
+
+    fam, st, x, d = _sd1_point(dps)
+    with mpmath.workdps(dps):
+        ref, fast = MPMATH.block_derivatives(st, x, d), MPMATH_ARB.block_derivatives(st, x, d)
+        for name in ("grad", "hess", "grad_d", "weights"):
+            a, b = np.ravel(getattr(ref, name)), np.ravel(getattr(fast, name))
+            assert all(isinstance(v, mpmath.mpf) for v in b)
+            scale = max(1, max(abs(v) for v in a))
+            assert max(abs(u - v) for u, v in zip(a, b)) <= 10 * scale * mpmath.mpf(2) ** -mpmath.mp.prec
+        # balls too wide for the working precision: the mpmath kernels are used instead
+        monkeypatch.setattr(contexts, "ARB_GUARD_BITS", -mpmath.mp.prec // 2)
+        slow = MPMATH_ARB.block_derivatives(st, x, d)
+        assert all(u == v for u, v in zip(np.ravel(ref.hess), np.ravel(slow.hess)))
+
+
+def test_the_mp_problem_evaluates_residual_and_jacobian_once_per_point(monkeypatch):
+    from spurious.kernels.contexts import MPMATH_ARB
+
+    fam, st, x, d = _sd1_point(40)
+    calls = []
+    original = MPMATH_ARB.block_derivatives
+    monkeypatch.setattr(MPMATH_ARB, "block_derivatives", lambda *a: calls.append(1) or original(*a))
+    prob = family_mp_problem(fam, "fixed")
+    with mpmath.workdps(40):
+        xm = mpmath.matrix(x)
+        G = prob.residual(xm, d)
+        J, Gd = prob.jacobian(xm, d)
+        assert len(calls) == 1 and J.rows == J.cols == G.rows == Gd.rows == st.size
+        prob.jacobian(xm, d + 1)
+        assert len(calls) == 2
+    with mpmath.workdps(60):
+        prob.residual(xm, d)  # a new precision: evaluated again
+    assert len(calls) == 3
+
+
 def run(*args):
     return subprocess.run([sys.executable, "-m", "spurious", *args], capture_output=True, text=True)
 

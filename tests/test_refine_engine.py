@@ -5,6 +5,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from spurious.continuation import refine
 from spurious.continuation import (ArclengthSettings, ContinuationProblem, MPProblem, Status, agreeing_digits,
                                    common_digits, continue_branch, format_digits, refine_fold, refine_zero,
                                    solve_at)
@@ -66,6 +67,54 @@ def test_precision_limited_test_function_verifies_fewer_digits():
     assert r.d_star == format_digits(exact(lambda: mpmath.cbrt(2) ** 2), r.digits_verified)
 
 
+def test_only_the_last_evaluations_run_at_full_precision():
+    # Illinois at low precision locates d*, then the secant method raises the working
+    # precision with the digits already right: few evaluations at the two full precisions
+    seen = []
+
+    def recorded(x, d):
+        seen.append(mpmath.mp.dps)
+        return cube_minus_two(x, d)
+
+    r = refine_zero(SQUARE, recorded, [1.26], 1.5, 1.7, 200)
+    assert (r.status, r.digits_verified) == ("converged", 200)
+    assert r.d_star == format_digits(exact(lambda: mpmath.cbrt(2) ** 2, 250), 200)
+    assert seen.count(410) <= 3 and seen.count(210) <= 4 and r.iterations == len(seen) - 2  # 2: the slope
+    assert max(seen) == 410 and sorted(seen) != seen  # the second run starts low again
+
+
+def test_the_second_run_converges_on_its_own_from_a_start_that_is_not_yet_right():
+    d_star = exact(lambda: mpmath.cbrt(2) ** 2)
+    curve = refine._Curve(SQUARE, cube_minus_two)
+    first = refine._zero_run(curve, [1.26], 1.5, 1.7, 60)
+    assert first.status is Status.CONVERGED and agreeing_digits(first.d, d_star, 55) == 55
+    # the start of the second run keeps only half of the digits (of d and of x)
+    d_a, d_b, x, right = refine._restart(first.d, first.x, 25, 1.5, 1.7, 110)
+    assert right == 25 and d_a != d_b and agreeing_digits(d_a, d_star, 60) < 26 and agreeing_digits(d_b, d_star, 60) < 26
+    assert agreeing_digits(x[0], exact(lambda: mpmath.cbrt(2)), 60) < 26
+    second = refine._zero_run(curve, [1.26], 1.5, 1.7, 110, (d_a, d_b, x, right), first.secant)
+    assert second.status is Status.CONVERGED and agreeing_digits(second.d, d_star, 105) == 105
+    # a deliberately perturbed (worse) start converges as well
+    with mpmath.workdps(110):
+        start = (d_star + mpmath.mpf("3e-9"), d_star - mpmath.mpf("2e-9"), mpmath.matrix([mpmath.mpf("1.26")]), 8)
+    perturbed = refine._zero_run(curve, [1.26], 1.5, 1.7, 110, start, first.secant)
+    assert perturbed.status is Status.CONVERGED and agreeing_digits(perturbed.d, d_star, 105) == 105
+    # a start outside the bracket is not used: the second run then starts from the bracket
+    assert refine._restart(first.d, first.x, 1, 1.5, 1.7, 110) is None  # d_a = 2
+    assert refine_zero(SQUARE, cube_minus_two, [1.26], 1.5, 1.7, 3).d_star == "1.58"
+
+
+def test_a_wrong_second_run_is_detected():
+    # the test function is wrong by 1e-40 at more than 60 working digits: only the second run
+    # (110 digits) sees it, and the comparison must catch it (it cannot copy the first run)
+    def wrong_at_high_precision(x, d):
+        return x[0] ** 3 - 2 + (mpmath.mpf(10) ** -40 if mpmath.mp.dps > 60 else 0)
+
+    r = refine_zero(SQUARE, wrong_at_high_precision, [1.26], 1.5, 1.7, 50)
+    assert r.status == "precision disagreement" and 35 <= r.digits_verified <= 42
+    assert r.d_star == format_digits(exact(lambda: mpmath.cbrt(2) ** 2), r.digits_verified)
+
+
 def test_failures_are_statuses():
     r = refine_zero(SQUARE, cube_minus_two, [1.26], 1.6, 1.7, 20)
     assert r.status == "not bracketed" and r.d_star == "" and r.digits_verified == 0 and r.d is None
@@ -74,7 +123,7 @@ def test_failures_are_statuses():
     assert r.status in (Status.MAX_ITERATIONS, Status.SINGULAR) and not r.success and "d = -1" in r.message
 
 
-@pytest.mark.parametrize("args", [(1.7, 1.5, 20), (1.5, 1.7, 0), (1.5, 1.7, 20.0), (1.5, 1.7, 5000)])
+@pytest.mark.parametrize("args", [(1.7, 1.5, 20), (1.5, 1.7, 0), (1.5, 1.7, 20.0), (1.5, 1.7, 50000)])
 def test_invalid_arguments_are_value_errors(args):
     d_lo, d_hi, digits = args
     with pytest.raises(ValueError):

@@ -336,7 +336,7 @@ def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
         A family or its name.
     setting : {"fixed", "trainable"}
     digits : int
-        Decimal digits requested, 1 to 1000 (only verified digits are reported).
+        Decimal digits requested, 1 to 10,000 (only verified digits are reported).
     progress : callable or None
         Called as ``progress(fraction, note)`` while working.
     d_max : real number

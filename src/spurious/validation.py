@@ -23,7 +23,7 @@ import numpy as np
 __all__ = ["MAX_DIGITS", "SETTINGS", "as_digits", "as_family", "as_flag", "as_real", "as_real_array",
            "as_setting"]
 
-MAX_DIGITS = 1000
+MAX_DIGITS = 10_000
 """Largest number of decimal digits a refinement may ask for (as :mod:`continuation.refine`)."""
 SETTINGS = ("fixed", "trainable")
 """The two settings of the second layer (as :mod:`cases.family`)."""
