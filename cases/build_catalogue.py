@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spurious.kernels import BlockStructure, block_derivatives
+from spurious.kernels import FixedPointSpace, block_derivatives
 
 from .catalogue import CATALOGUE_FILE, DEFINITIONS
 from .family import SETTINGS, Family, FamilyError, Seed, newton_at, point_from_seed
@@ -31,7 +31,7 @@ EXTRA_SEED_DIMENSIONS = (12.0, 8.0, 6.5)
 
 def scan(q, d, starts, rng):
     """Distinct critical points of the fixed-setting loss on ``Fix(Delta(S_{d-q} x S_q))``."""
-    st = BlockStructure(("n",) if q == 0 else ("n", q), False)
+    st = FixedPointSpace(("n",) if q == 0 else ("n", q), False)
     found = []
     for _ in range(starts):
         x0 = np.array([rng.uniform(-1.5, 1.5) if k[0] == "D" else rng.uniform(-0.45, 0.45)

@@ -37,7 +37,7 @@ result does not depend on the number of worker processes.
    ``trivial`` when every class is a singleton.
 4. **Canonical form.** Blocks contiguous, the largest first, then by decreasing size; ties by
    decreasing diagonal value, then decreasing ``a``. The structure is
-   ``BlockStructure(("n", n_2, n_3, ...), trainable)`` (the first block's size is the real
+   ``FixedPointSpace(("n", n_2, n_3, ...), trainable)`` (the first block's size is the real
    variable; ``(1, 1, ..., 1)`` for trivial isotropy), the point is projected on it
    (``kernels.project``) and polished by ``cases.family.newton_at`` on the slice ``a = `` its
    projected values (metric gradient ``<= 1e-13``), then moved to the balanced gauge
@@ -80,7 +80,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment, minimize
 
-from spurious.kernels import REAL, BlockStructure, block_derivatives, embed, gradient, hessian, loss, project
+from spurious.kernels import REAL, FixedPointSpace, block_derivatives, embed, gradient, hessian, loss, project
 
 from .catalogue import DEFINITIONS
 from .family import SETTINGS, balanced, newton_at, slice_unknowns, with_second_layer
@@ -105,7 +105,7 @@ class DiscoveredPoint:
     """A distinct critical point found by discovery (balanced gauge in the trainable setting).
 
     ``sizes``: the block sizes at ``d`` in canonical order; ``structure``: the
-    ``BlockStructure`` sizes (``"n"`` for the first block unless the isotropy is trivial);
+    ``FixedPointSpace`` sizes (``"n"`` for the first block unless the isotropy is trivial);
     ``params``: the block parameters (names -> value); ``grad_norm``: the full-space gradient
     norm of the embedded point; ``zero_modes``: Hessian eigenvalues within
     ``1e-8 max|lambda|`` of zero (``expected_zero_modes`` = ``d`` trainable, 0 fixed);
@@ -132,7 +132,7 @@ class DiscoveredPoint:
     notes: list = field(default_factory=list)
 
     def block_structure(self):
-        return BlockStructure(tuple(self.structure), self.setting == "trainable")
+        return FixedPointSpace(tuple(self.structure), self.setting == "trainable")
 
     def embed(self):
         """The full ``(W, a)`` in canonical order (``a = 1`` in the fixed setting)."""
@@ -344,11 +344,11 @@ def isotropy_label(sizes):
 
 
 def structure_of(sizes, trainable):
-    """``BlockStructure(("n", n_2, ...))`` (all-integer sizes for trivial isotropy)."""
+    """``FixedPointSpace(("n", n_2, ...))`` (all-integer sizes for trivial isotropy)."""
     sizes = list(sizes)
     if sizes[0] >= 2:
         sizes[0] = REAL
-    return BlockStructure(tuple(sizes), trainable)
+    return FixedPointSpace(tuple(sizes), trainable)
 
 
 def parameter_names(st):
@@ -422,7 +422,7 @@ def _polish(W, a, setting, d):
             return FAIL_VANISHING
     st, x, blocks, _ = canonical_form(W, a, d, trainable)
     idx = slice_unknowns(st)
-    a_values = [x[st.index(("c", al))] for al in range(len(blocks))] if trainable else []
+    a_values = [x[st.index(("a", al))] for al in range(len(blocks))] if trainable else []
     res = newton_at(st, x[idx], a_values, float(d), tol=POLISH_TOL)
     polished, note = res.x, ""
     if not res.success:
@@ -507,10 +507,10 @@ def match_family(st, x):
     trainable: only with a positive second layer, rescaled to ``a = 1`` first."""
     if len(st.sizes) > 2 or st.sizes[0] != REAL:
         return ""
-    fixed = BlockStructure(st.sizes, False)
+    fixed = FixedPointSpace(st.sizes, False)
     xw = np.array(x, dtype=float)[slice_unknowns(st)]
     if st.trainable:
-        c = [x[st.index(("c", al))] for al in range(len(st.sizes))]
+        c = [x[st.index(("a", al))] for al in range(len(st.sizes))]
         if min(c) <= 0:
             return ""
         for i, key in enumerate(fixed.parameters):
@@ -545,7 +545,7 @@ def _notes(W, a, trainable, tol):
 
 def _describe(p, setting, d, runs, first_run):
     trainable = setting == "trainable"
-    st = BlockStructure(tuple(p.structure), trainable)
+    st = FixedPointSpace(tuple(p.structure), trainable)
     W, a = embed(st, p.x, d)
     eig = np.linalg.eigvalsh(hessian(W, a, np.eye(d), np.ones(d), trainable))
     zero = np.abs(eig) <= ZERO_MODE_RTOL * np.max(np.abs(eig))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spurious.continuation.status import Status
-from spurious.kernels import REAL, BlockStructure, block_derivatives
+from spurious.kernels import REAL, FixedPointSpace, block_derivatives
 from spurious.kernels.api import block_metric, row_norms_squared
 
 SETTINGS = ("fixed", "trainable")
@@ -77,11 +77,11 @@ class Family:
 
     def structure(self, setting):
         check_setting(self, setting)
-        return BlockStructure(self.blocks, setting == "trainable")
+        return FixedPointSpace(self.blocks, setting == "trainable")
 
     @property
     def parameter_names(self):
-        return BlockStructure(self.blocks, False).names
+        return FixedPointSpace(self.blocks, False).names
 
     def check_d(self, d):
         if not np.isfinite(d) or not (self.d_min < d <= self.d_max):
@@ -98,7 +98,7 @@ def check_setting(family, setting):
 # ----------------------------------------------------------- gauge / slices
 def slice_unknowns(structure):
     """Indices of the ``W``-parameters (the unknowns on the slice ``a = a_seed``)."""
-    return np.array([i for i, k in enumerate(structure.parameters) if k[0] != "c"], dtype=int)
+    return np.array([i for i, k in enumerate(structure.parameters) if k[0] != "a"], dtype=int)
 
 
 def with_second_layer(structure, xw, a_values):
@@ -108,7 +108,7 @@ def with_second_layer(structure, xw, a_values):
     x[idx] = xw
     if structure.trainable:
         for al, value in enumerate(a_values):
-            x[structure.index(("c", al))] = value
+            x[structure.index(("a", al))] = value
     return x
 
 
@@ -119,12 +119,12 @@ def balanced(structure, x, d):
         return x
     norms = np.sqrt(row_norms_squared(structure, x, d))
     for al in range(len(structure.sizes)):
-        a = x[structure.index(("c", al))]
+        a = x[structure.index(("a", al))]
         gamma = np.sqrt(abs(a) / norms[al])
         for i, key in enumerate(structure.parameters):
-            if key[0] != "c" and key[1] == al:
+            if key[0] != "a" and key[1] == al:
                 x[i] *= gamma
-        x[structure.index(("c", al))] = a / gamma
+        x[structure.index(("a", al))] = a / gamma
     return x
 
 

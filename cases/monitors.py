@@ -8,7 +8,7 @@ indices and two generic ones, ``g1`` and ``g2``, become singletons): the *fine* 
 ``(p-2, 1, 1, 1, ..., 1)``, fine blocks 0 = generic, 1 = ``g1``, 2 = ``g2``, 3.. = the
 special indices, with its metric ``M`` (the weights (M18)). Each isotypic component ``rho``
 of ``S_p`` is given by an *exact integer basis* ``Y`` of a subspace of ``Fix(K)``, independent
-of ``d`` and ``x`` (``E_*`` are the embeddings :func:`kernels.blocks.refinement_matrix` of the
+of ``d`` and ``x`` (``E_*`` are the embeddings :func:`kernels.blocks.inclusion_matrix` of the
 intermediate fixed spaces, ``sigma`` swaps ``g1`` and ``g2``)::
 
     [p]        Y = E_triv                                  (Fix(S_p): one vector per copy)
@@ -36,7 +36,7 @@ irreducible ``rho x lambda`` of ``S_p x S_q`` of dimension ``dim rho dim lambda`
 
 Trainable second layer: each neuron's rescaling gives the exact null directions
 ``xi_i = (w_i, -a_i)`` of the Hessian at a critical point; per fine block ``b``, ``xi_b`` has
-the entries of ``x`` on the ``W``-parameters of the rows of ``b`` and ``-a_b`` on ``c_b``.
+the entries of ``x`` on the ``W``-parameters of the rows of ``b`` and ``-a_b`` on ``a_b``.
 Integer combinations of them (``xi_0 + xi_1 + xi_2`` and the special ``xi_s`` in ``[p]``,
 ``xi_1 - xi_2`` in ``[p-1,1]``, split by ``S_q`` like ``Y``) are removed from ``Y`` (the
 block is taken on the ``M``-orthogonal complement of them in ``span Y``) and reported as the
@@ -61,8 +61,8 @@ from itertools import permutations
 
 import numpy as np
 
-from spurious.kernels import REAL, BlockStructure
-from spurious.kernels.blocks import refinement_matrix
+from spurious.kernels import REAL, FixedPointSpace
+from spurious.kernels.blocks import inclusion_matrix
 from spurious.kernels.contexts import ARB, FLOAT64, MPMATH
 
 __all__ = ["ARB", "FLOAT64", "MPMATH", "Monitor", "Representation", "evaluate", "family_monitors", "monitor_for"]
@@ -287,17 +287,17 @@ class _Decomposition:
         q = sum(specials)
         tr = structure.trainable
         ones = (1,) * q
-        fine = BlockStructure((REAL, 1, 1) + ones, tr)
+        fine = FixedPointSpace((REAL, 1, 1) + ones, tr)
         self.structure, self.fine, self.q = structure, fine, q
         special_of = [b for b, s in enumerate(specials, start=1) for _ in range(s)]
-        embedding = refinement_matrix(fine, structure, [0, 0, 0] + special_of)
+        embedding = inclusion_matrix(fine, structure, [0, 0, 0] + special_of)
         self.gather = np.argmax(embedding, axis=1)  # one 1 per row: x_fine = x[gather]
         single = list(range(1, q + 1))
-        triv = BlockStructure((REAL,) + ones, tr)
-        s1 = BlockStructure((REAL, 1) + ones, tr)
-        E_triv = refinement_matrix(fine, triv, [0, 0, 0] + single)
-        E_1 = refinement_matrix(fine, s1, [0, 1, 0] + [i + 1 for i in single])
-        E_1b = refinement_matrix(fine, s1, [0, 0, 1] + [i + 1 for i in single])
+        triv = FixedPointSpace((REAL,) + ones, tr)
+        s1 = FixedPointSpace((REAL, 1) + ones, tr)
+        E_triv = inclusion_matrix(fine, triv, [0, 0, 0] + single)
+        E_1 = inclusion_matrix(fine, s1, [0, 1, 0] + [i + 1 for i in single])
+        E_1b = inclusion_matrix(fine, s1, [0, 0, 1] + [i + 1 for i in single])
         g_cols = [j for j, key in enumerate(s1.parameters) if 1 in key[1:]]
         std = (E_1 - E_1b)[:, g_cols]
         e_plus, e_minus = np.zeros((fine.size, 1)), np.zeros((fine.size, 1))
@@ -312,9 +312,9 @@ class _Decomposition:
         R_std[1, 0], R_std[2, 0] = 1.0, -1.0
         parts = [((), E_triv, None, R_triv), ((1,), std, None, R_std),
                  ((2,), e_plus, np.hstack([E_1, std]), None), ((1, 1), e_minus, std, None)]
-        # rescaling directions: xi_b has x on the W-parameters of the rows of fine block b, -a_b on c_b
+        # rescaling directions: xi_b has x on the W-parameters of the rows of fine block b, -a_b on a_b
         self.mode_block = np.array([key[1] for key in fine.parameters])
-        self.mode_sign = np.array([-1.0 if key[0] == "c" else 1.0 for key in fine.parameters])
+        self.mode_sign = np.array([-1.0 if key[0] == "a" else 1.0 for key in fine.parameters])
         split = len(specials) == 1 and q in _S_Q_IRREDUCIBLES
         self.components = []
         for shape, Y, U, R in parts:
@@ -400,17 +400,17 @@ class _Decomposition:
         n = (ctx.convert(d) if not _is_float(ctx) else float(d)) - st.fixed_total
         norms = [0 * n for _ in st.sizes]
         for k, key in enumerate(st.parameters):
-            if key[0] != "c":
+            if key[0] != "a":
                 c0, c1, c2 = self.family_weights[k]
                 al = key[1]
                 size = n if st.sizes[al] == REAL else int(st.sizes[al])
                 norms[al] = norms[al] + x[k] * x[k] * (c0 + n * (c1 + n * c2)) / size
         out = x.copy()
         for al in range(len(st.sizes)):
-            ic = st.index(("c", al))
+            ic = st.index(("a", al))
             gamma = ctx.sqrt(abs(x[ic]) / ctx.sqrt(norms[al]))
             for k, key in enumerate(st.parameters):
-                if key[0] != "c" and key[1] == al:
+                if key[0] != "a" and key[1] == al:
                     out[k] = x[k] * gamma
             out[ic] = x[ic] / gamma
         return out
@@ -515,7 +515,7 @@ class Monitor:
     """
 
     representation: Representation
-    structure: BlockStructure
+    structure: FixedPointSpace
     _component: _Component = field(repr=False)
     _decomposition: _Decomposition = field(repr=False)
 

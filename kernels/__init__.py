@@ -11,9 +11,9 @@ entry points are in :mod:`.api` (float64 full-space rows must have norms in
 from .api import (ROW_NORM_MAX, ROW_NORM_MIN, BlockDerivatives, block_derivatives, block_metric, embed,
                   gradient, gram_values, hessian, loss, max_row_cosine, mp_block_derivatives, mp_loss,
                   project, row_norms_squared)
-from .blocks import REAL, BlockStructure
+from .blocks import REAL, FixedPointSpace
 from .contexts import ARB, FLOAT64, MPMATH, NumberContext, PrecisionError, context
 
 __all__ = ["ARB", "FLOAT64", "MPMATH", "NumberContext", "PrecisionError", "context", "ROW_NORM_MAX",
-           "ROW_NORM_MIN", "BlockDerivatives", "BlockStructure", "REAL", "block_derivatives", "block_metric", "embed", "gradient", "gram_values", "hessian", "loss", "max_row_cosine",
+           "ROW_NORM_MIN", "BlockDerivatives", "FixedPointSpace", "REAL", "block_derivatives", "block_metric", "embed", "gradient", "gram_values", "hessian", "loss", "max_row_cosine",
            "mp_block_derivatives", "mp_loss", "project", "row_norms_squared"]

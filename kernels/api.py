@@ -33,7 +33,7 @@ from spurious.validation import as_flag, as_real, as_real_array
 
 from . import blockkernel, fullspace
 from .backend import MP, mp_parallel_tol
-from .blocks import BlockStructure
+from .blocks import FixedPointSpace
 from .gram import FLOAT_PARALLEL_TOL
 
 ROW_NORM_MIN = 1e-100
@@ -274,8 +274,8 @@ def _real_size(st, d):
 
 
 def _check_structure(st):
-    if not isinstance(st, BlockStructure):
-        raise TypeError(f"st must be a BlockStructure, got {type(st).__name__}")
+    if not isinstance(st, FixedPointSpace):
+        raise TypeError(f"st must be a FixedPointSpace, got {type(st).__name__}")
 
 
 def _check_order(order):
@@ -294,12 +294,12 @@ def _check_x(st, x):
         raise ValueError(f"expected {st.size} parameters {st.names}, got {len(x)}")
 
 
-def block_metric(st: BlockStructure, d: float) -> np.ndarray:
+def block_metric(st: FixedPointSpace, d: float) -> np.ndarray:
     """Metric weights (entries each parameter fills) at dimension ``d``.
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     d : real number
 
     Returns
@@ -309,7 +309,7 @@ def block_metric(st: BlockStructure, d: float) -> np.ndarray:
     Raises
     ------
     TypeError
-        ``st`` not a BlockStructure or ``d`` not a real number.
+        ``st`` not a FixedPointSpace or ``d`` not a real number.
     ValueError
         ``d`` too small for the structure's real block.
     """
@@ -343,12 +343,12 @@ def _float_zeros(shape):
     return np.zeros(shape)
 
 
-def block_derivatives(st: BlockStructure, x: Any, d: float, order: int = 2) -> BlockDerivatives:
+def block_derivatives(st: FixedPointSpace, x: Any, d: float, order: int = 2) -> BlockDerivatives:
     """Loss, gradient (``order >= 1``), Hessian and ``d(grad)/dd`` (``order >= 2``) in float64.
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     x : array_like, shape (st.size,)
         Block parameters (real, finite).
     d : real number
@@ -362,7 +362,7 @@ def block_derivatives(st: BlockStructure, x: Any, d: float, order: int = 2) -> B
     Raises
     ------
     TypeError
-        ``st`` not a BlockStructure, complex ``x``, ``d`` not a real number, ``order`` not an int.
+        ``st`` not a FixedPointSpace, complex ``x``, ``d`` not a real number, ``order`` not an int.
     ValueError
         Wrong number of parameters, non-finite entries, ``d`` outside the structure's range, a
         zero row (``order >= 1``), or float64 overflow/underflow (use :func:`mp_block_derivatives`).
@@ -380,12 +380,12 @@ def block_derivatives(st: BlockStructure, x: Any, d: float, order: int = 2) -> B
     return BlockDerivatives(float(loss_value), grad, hess, grad_n, block_metric(st, d))
 
 
-def mp_block_derivatives(st: BlockStructure, x: Any, d: Any, dps: int, order: int = 2) -> BlockDerivatives:
+def mp_block_derivatives(st: FixedPointSpace, x: Any, d: Any, dps: int, order: int = 2) -> BlockDerivatives:
     """:func:`block_derivatives` in mpmath at ``dps`` digits (inputs converted exactly).
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     x : sequence of real numbers (float, int, str or mpf), length ``st.size``
     d : real number or mpf
     dps : int
@@ -422,13 +422,13 @@ def mp_block_derivatives(st: BlockStructure, x: Any, d: Any, dps: int, order: in
         return BlockDerivatives(loss_value, grad, hess, grad_n, weights)
 
 
-def embed(st: BlockStructure, x: Any, d: int) -> tuple[np.ndarray, np.ndarray]:
+def embed(st: FixedPointSpace, x: Any, d: int) -> tuple[np.ndarray, np.ndarray]:
     """Block parameters -> full ``(W, a)`` at an integer dimension ``d`` (``a = 1`` when the
     second layer is fixed).
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     x : array_like, shape (st.size,)
     d : int
         An integer dimension (the full space exists only there).
@@ -461,17 +461,17 @@ def embed(st: BlockStructure, x: Any, d: int) -> tuple[np.ndarray, np.ndarray]:
             else:
                 W[ra, rb] = x[ix(("P", al, b))]
         if st.trainable:
-            a[ra] = x[ix(("c", al))]
+            a[ra] = x[ix(("a", al))]
     return W, a
 
 
-def project(st: BlockStructure, W: Any, a: Any, d: int) -> tuple[np.ndarray, float]:
+def project(st: FixedPointSpace, W: Any, a: Any, d: int) -> tuple[np.ndarray, float]:
     """Full ``(W, a)`` -> block parameters (the metric-orthogonal projection: block means) and
     the Frobenius norm of the part of ``(W, a)`` off the fixed space.
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     W : array_like, shape (k, k)
     a : array_like, shape (k,)
     d : int
@@ -510,14 +510,14 @@ def project(st: BlockStructure, W: Any, a: Any, d: int) -> tuple[np.ndarray, flo
     return x, residual
 
 
-def gram_values(st: BlockStructure, x: Any, d: float) -> dict:
+def gram_values(st: FixedPointSpace, x: Any, d: float) -> dict:
     """All Gram quantities (B1)-(B4) at ``x``, evaluated by the kernel: a dict keyed like
     ``("A", al)`` (squared row norm of block ``al``), ``("C", al, b)`` (inner product of two
     distinct rows of blocks ``al <= b``), ``("lin", ...)``, ``"one"``, ``"zero"``.
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     x : array_like, shape (st.size,)
     d : real number
 
@@ -540,12 +540,12 @@ def gram_values(st: BlockStructure, x: Any, d: float) -> dict:
     return {name: float(gv[i]) for name, i in c.gram_names.items()}
 
 
-def row_norms_squared(st: BlockStructure, x: Any, d: float) -> np.ndarray:
+def row_norms_squared(st: FixedPointSpace, x: Any, d: float) -> np.ndarray:
     """``|w_al|^2`` of a row of every block (the Gram quantity (B1)).
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     x : array_like, shape (st.size,)
     d : real number
 
@@ -562,12 +562,12 @@ def row_norms_squared(st: BlockStructure, x: Any, d: float) -> np.ndarray:
     return np.array([g[("A", al)] for al in range(len(st.sizes))])
 
 
-def max_row_cosine(st: BlockStructure, x: Any, d: float) -> float:
+def max_row_cosine(st: FixedPointSpace, x: Any, d: float) -> float:
     """The largest ``|cos|`` of the angle between two distinct rows of ``W`` (1: parallel rows).
 
     Parameters
     ----------
-    st : BlockStructure
+    st : FixedPointSpace
     x : array_like, shape (st.size,)
     d : real number
 

@@ -6,7 +6,7 @@ column permutations. Its fixed-point space (docs/mathematics.md section 4, (M13)
 ``W``::
 
     W[i, j] = D_al  (i = j in block al),   O_al  (i != j, both in block al),
-              P_alb (i in block al, j in block b != al);       a_i = c_al (trainable)
+              P_alb (i in block al, j in block b != al);       a_i = a_al (trainable)
 
 A row ``w_i`` of block ``al`` has the Gram quantities (all polynomials in the sizes)::
 
@@ -29,7 +29,7 @@ and the loss (L1) becomes a finite sum ``sum_terms count * weight * F(A, B, C)``
 One block may have a real size ``n`` (the dimension ``d`` treated as a real number); every
 count and Gram coefficient is then a polynomial of degree <= 2 in ``n``, stored as its three
 coefficients. The metric weight of a parameter is the number of entries it fills:
-``D: n_al``, ``O: n_al (n_al - 1)``, ``P: n_al n_b``, ``c: n_al``.
+``D: n_al``, ``O: n_al (n_al - 1)``, ``P: n_al n_b``, ``a: n_al``.
 
 This module only builds the structure (pure Python, once per structure); the sums are
 evaluated by :mod:`kernels.blockkernel`.
@@ -78,7 +78,7 @@ class _Quadratic:
 
 
 @dataclass(frozen=True)
-class BlockStructure:
+class FixedPointSpace:
     """The fixed-point space of ``Delta(S_{n_1} x ... x S_{n_r})`` (``k = d``, ``V = I``, ``b = 1``).
 
     ``sizes``: the block sizes; at most one entry may be the string ``"n"`` (:data:`REAL`),
@@ -140,12 +140,12 @@ class BlockStructure:
     # ------------------------------------------------------------ parameters
     @property
     def parameters(self):
-        """Parameter keys in order: ("D", al), ("O", al), ("P", al, b), ("c", al)."""
+        """Parameter keys in order: ("D", al), ("O", al), ("P", al, b), ("a", al)."""
         return _layout(self)[0]
 
     @property
     def names(self):
-        """Readable parameter names, e.g. ``D1``, ``O1``, ``P12``, ``c2`` (blocks from 1)."""
+        """Readable parameter names, e.g. ``D1``, ``O1``, ``P12``, ``a2`` (blocks from 1)."""
         return [k[0] + "".join(str(i + 1) for i in k[1:]) for k in self.parameters]
 
     @property
@@ -161,7 +161,7 @@ class BlockStructure:
         for key in self.parameters:
             kind, al = key[0], key[1]
             na = self.size_poly(al)
-            if kind in ("D", "c"):
+            if kind in ("D", "a"):
                 out.append(na)
             elif kind == "O":
                 out.append(_pmul(na, _padd(na, _pconst(-1))))
@@ -188,7 +188,7 @@ def _layout(st):
             if al != b:
                 keys.append(("P", al, b))
     if st.trainable:
-        keys.extend(("c", al) for al in range(r))
+        keys.extend(("a", al) for al in range(r))
     return keys, {k: i for i, k in enumerate(keys)}
 
 
@@ -248,7 +248,7 @@ def _terms(st, names):
     terms = []
 
     def cw(al):
-        return ix(("c", al)) if st.trainable else -1
+        return ix(("a", al)) if st.trainable else -1
 
     one = names["one"]
     for al in range(r):
@@ -342,7 +342,7 @@ class CompiledStructure:
                 self.t_w, self.t_g)
 
 
-def refinement_matrix(fine, coarse, block_map):
+def inclusion_matrix(fine, coarse, block_map):
     """The 0/1 matrix ``E`` with ``x_fine = E x_coarse`` embedding the fixed space of ``coarse``
     into that of ``fine`` (a finer partition: ``Fix(coarse group) c Fix(fine group)``).
 

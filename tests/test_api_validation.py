@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from spurious.api import critical_point, get_case, integer_table, refine_case, track
 from spurious.cases import FamilyError
-from spurious.kernels import (REAL, ROW_NORM_MAX, ROW_NORM_MIN, BlockStructure, block_derivatives, gradient,
+from spurious.kernels import (REAL, ROW_NORM_MAX, ROW_NORM_MIN, FixedPointSpace, block_derivatives, gradient,
                               hessian, loss, mp_loss)
 from spurious.kernels.backend import MP, mp_parallel_tol
 from spurious.validation import as_digits, as_family, as_flag, as_real, as_real_array, as_setting
@@ -21,7 +21,7 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 RNG = np.random.default_rng(2024)
 W3, A3, V3, B3 = RNG.normal(size=(3, 3)), np.ones(3), np.eye(3), np.ones(3)
-ST = BlockStructure((REAL, 1), False)
+ST = FixedPointSpace((REAL, 1), False)
 X5 = np.array([1.0, 0.1, 0.05, 0.02, 0.9])
 
 
@@ -390,7 +390,7 @@ BAD_CALLS = [
     ("block complex x", lambda: block_derivatives(ST, X5 + 1j, 6.0), TypeError, "complex"),
     ("block complex d", lambda: block_derivatives(ST, X5, 6 + 1j), TypeError, "complex"),
     ("block str d", lambda: block_derivatives(ST, X5, "6"), TypeError, "d"),
-    ("block st str", lambda: block_derivatives("st", X5, 6.0), TypeError, "BlockStructure"),
+    ("block st str", lambda: block_derivatives("st", X5, 6.0), TypeError, "FixedPointSpace"),
     ("block order 3", lambda: block_derivatives(ST, X5, 6.0, order=3), ValueError, "order"),
     ("block order bool", lambda: block_derivatives(ST, X5, 6.0, order=True), TypeError, "order"),
     ("block x 2-d", lambda: block_derivatives(ST, np.ones((5, 1)), 6.0), ValueError, "1-d"),

@@ -8,7 +8,7 @@ import pytest
 from spurious.cases import critical_point, get_case
 from spurious.cases.discover import (align_rows, balance_neurons, canonical_form, discover,
                                      isotropy_blocks, isotropy_label)
-from spurious.kernels import BlockStructure, embed, gradient, loss
+from spurious.kernels import FixedPointSpace, embed, gradient, loss
 
 
 def full_gradient_norm(W, a, trainable):
@@ -42,7 +42,7 @@ def test_fixed_d8_finds_the_global_minimum_and_type_a(fixed8):
 
 def test_fixed_d8_every_point_is_a_critical_point_of_the_full_loss(fixed8):
     for p in fixed8.points:
-        st = BlockStructure(tuple(p.structure), False)
+        st = FixedPointSpace(tuple(p.structure), False)
         W, a = embed(st, np.array(list(p.params.values())), 8)
         assert np.all(a == 1.0)
         assert full_gradient_norm(W, a, False) <= 1e-10
@@ -107,7 +107,7 @@ def test_trainable_limits_are_critical_points_with_d_rescaling_zero_modes(traina
 def test_trainable_family_match_rescales_the_second_layer(trainable6):
     gm = next(p for p in trainable6.points if p.family == "sd-i")
     assert gm.isotropy == "Delta S_6" and abs(gm.loss) < 1e-12
-    np.testing.assert_allclose([gm.params["D1"], gm.params["c1"]], [1.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose([gm.params["D1"], gm.params["a1"]], [1.0, 1.0], atol=1e-12)
 
 
 # --------------------------------------------------- isotropy identification
@@ -127,7 +127,7 @@ X_211 = np.array([0.9, 0.05, -0.7, 0.1, 0.4, 0.2, 0.3, 0.15, 0.25, 0.35, 0.45])
 
 
 def test_isotropy_of_a_constructed_point_after_a_random_permutation():
-    st = BlockStructure(("n", 2, 1), False)
+    st = FixedPointSpace(("n", 2, 1), False)
     W, a = embed(st, X_211, 9)
     rng = np.random.default_rng(0)
     for independent in (False, True):
@@ -140,7 +140,7 @@ def test_isotropy_of_a_constructed_point_after_a_random_permutation():
 
 
 def test_isotropy_survives_noise_below_the_tolerance():
-    st = BlockStructure(("n", 2, 1), False)
+    st = FixedPointSpace(("n", 2, 1), False)
     W, a = embed(st, X_211, 9)
     rng = np.random.default_rng(1)
     Wn = W + 1e-9 * rng.normal(size=W.shape)
@@ -154,8 +154,8 @@ def test_isotropy_survives_noise_below_the_tolerance():
 
 
 def test_trainable_constructed_point_with_random_rescalings():
-    st = BlockStructure(("n", 1), True)
-    x = np.array([0.95, 0.03, -0.6, 0.2, 0.15, 1.1, 0.8])  # D1 O1 D2 P12 P21 c1 c2
+    st = FixedPointSpace(("n", 1), True)
+    x = np.array([0.95, 0.03, -0.6, 0.2, 0.15, 1.1, 0.8])  # D1 O1 D2 P12 P21 a1 a2
     W, a = embed(st, x, 7)
     rng = np.random.default_rng(2)
     c = rng.uniform(0.3, 3.0, size=7)  # (w_i, a_i) -> (c_i w_i, a_i / c_i): a symmetry
@@ -182,7 +182,7 @@ def test_equal_diagonal_without_symmetry_is_split():
 
 
 def test_canonical_order_largest_block_first_ties_by_decreasing_diagonal():
-    st = BlockStructure((3, 3), False)
+    st = FixedPointSpace((3, 3), False)
     # block 0: diagonal 0.5, block 1: diagonal 1.2 -> the block with 1.2 comes first
     x = np.array([0.5, 0.1, 1.2, -0.05, 0.2, 0.3])
     W, a = embed(st, x, 6)

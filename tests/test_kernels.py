@@ -3,7 +3,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from spurious.kernels import (REAL, BlockStructure, block_derivatives, embed, gradient, hessian, loss,
+from spurious.kernels import (REAL, FixedPointSpace, block_derivatives, embed, gradient, hessian, loss,
                               mp_block_derivatives, mp_loss, project)
 
 RNG = np.random.default_rng(12345)
@@ -137,7 +137,7 @@ def fixed_space_basis(st, d):
 @pytest.mark.parametrize("sizes", [(REAL, 1), (REAL, 2), (REAL, 3), (REAL, 1, 1), (REAL,)])
 @pytest.mark.parametrize("trainable", [False, True])
 def test_block_structure_against_full_space(sizes, trainable):
-    st = BlockStructure(sizes, trainable)
+    st = FixedPointSpace(sizes, trainable)
     rng = np.random.default_rng(len(sizes) + 10 * trainable)
     for d in (6, 7):
         x = 0.4 * rng.normal(size=st.size)
@@ -161,7 +161,7 @@ def test_block_structure_against_full_space(sizes, trainable):
 
 
 def test_d_derivative_of_the_gradient():
-    st = BlockStructure((REAL, 2), True)
+    st = FixedPointSpace((REAL, 2), True)
     x = 0.4 * np.random.default_rng(5).normal(size=st.size) + 0.5
     d = 7.3
     bd = mp_block_derivatives(st, x, d, 40)
@@ -176,7 +176,7 @@ def test_d_derivative_of_the_gradient():
 
 @pytest.mark.parametrize("trainable", [False, True])
 def test_float_and_mpmath_paths_agree(trainable):
-    st = BlockStructure((REAL, 1, 2), trainable)
+    st = FixedPointSpace((REAL, 1, 2), trainable)
     x = 0.4 * np.random.default_rng(6).normal(size=st.size) + 0.3
     d = 8.61
     f = block_derivatives(st, x, d)
@@ -192,7 +192,7 @@ def test_float_and_mpmath_paths_agree(trainable):
 
 
 def test_block_gradient_at_fractional_d_against_mpmath_differences():
-    st = BlockStructure((REAL, 1), False)
+    st = FixedPointSpace((REAL, 1), False)
     x = np.array([0.97, -0.06, -0.58, 0.34, 0.25])
     d = 5.5
     g = block_derivatives(st, x, d).grad
@@ -208,7 +208,7 @@ def test_block_gradient_at_fractional_d_against_mpmath_differences():
 
 
 def test_project_and_embed():
-    st = BlockStructure((REAL, 2), True)
+    st = FixedPointSpace((REAL, 2), True)
     x = np.random.default_rng(8).normal(size=st.size)
     W, a = embed(st, x, 7)
     x2, residual = project(st, W, a, 7)
@@ -230,7 +230,7 @@ def test_bad_inputs():
     Wz[1] = 0
     with pytest.raises(ValueError, match="zero"):
         hessian(Wz, a, V, b)
-    st = BlockStructure((REAL, 1), False)
+    st = FixedPointSpace((REAL, 1), False)
     with pytest.raises(ValueError, match="parameters"):
         block_derivatives(st, np.ones(3), 6.0)
     with pytest.raises(ValueError, match="non-finite"):
@@ -240,4 +240,4 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="positive integer"):
         embed(st, np.ones(5), 6.5)
     with pytest.raises(ValueError, match="at most one"):
-        BlockStructure((REAL, REAL))
+        FixedPointSpace((REAL, REAL))

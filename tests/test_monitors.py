@@ -117,7 +117,7 @@ def test_float_monitors_are_the_continuation_monitors(name, setting):
         assert cp.spectrum.dims[m.label] == pytest.approx(m.representation.dimension(d), rel=1e-15)
     # the continuation problem stores exactly these values
     problem = family_problem(fam, setting)
-    xw = cp.params[[i for i, k in enumerate(fam.structure(setting).parameters) if k[0] != "c"]]
+    xw = cp.params[[i for i, k in enumerate(fam.structure(setting).parameters) if k[0] != "a"]]
     if setting == "trainable":  # the slice point a = 1 of the same orbit
         xw = _to_slice(fam.structure(setting), cp.params, d)
     stored = problem.monitors(xw, d)
@@ -129,13 +129,13 @@ def _to_slice(st, x, d):
     """The W-parameters of the point of x's rescaling orbit with a = 1 on every block."""
     x = np.array(x, dtype=float)
     for al in range(len(st.sizes)):
-        ic = st.index(("c", al))
+        ic = st.index(("a", al))
         c = x[ic]
         for i, key in enumerate(st.parameters):
-            if key[0] != "c" and key[1] == al:
+            if key[0] != "a" and key[1] == al:
                 x[i] *= c
         x[ic] = 1.0
-    return np.array([x[i] for i, k in enumerate(st.parameters) if k[0] != "c"])
+    return np.array([x[i] for i, k in enumerate(st.parameters) if k[0] != "a"])
 
 
 @pytest.mark.parametrize("name, setting", [("sd1-ii", "fixed"), ("sd2-i", "trainable"), ("sd3-i", "fixed")])

@@ -185,7 +185,7 @@ def track(family: Family | str, d_from: float = 20.0, d_to: float | None = None,
     settings = ArclengthSettings(ds=ds, ds_max=ds_max, d_min=min(d_from, d_to), d_max=max(d_from, d_to),
                                  direction=1 if d_to > d_from else -1)
     metadata = {"case": family.name, "setting": setting, "names": [
-        n for n, k in zip(st.names, st.parameters) if k[0] != "c"], "second_layer": second_layer(st),
+        n for n, k in zip(st.names, st.parameters) if k[0] != "a"], "second_layer": second_layer(st),
         "d_from": float(d_from), "d_to": float(d_to),
         "d_to_requested": None if requested is None else float(requested)}
     if resume is not None:

@@ -398,7 +398,7 @@ parameter names: the entries of W, constant on the blocks of the family's index 
                  (block 1 the large one of size d - q, block 2 the q special indices):
                  D1, D2 diagonal entries of block 1, 2; O1, O2 off-diagonal entries within
                  block 1, 2; P12, P21 entries coupling block 1 rows to block 2 columns and
-                 back; c1, c2 second-layer weights of each block (trainable setting)
+                 back; a1, a2 second-layer weights of each block (trainable setting)
 exit codes: 0 ok, 2 user error (one line, nothing written), 3 internal error (--debug shows the
             traceback), 130 interrupted, 143 terminated (checkpoints kept)"""
 
