@@ -208,20 +208,27 @@ def test_arb_monitor_contains_the_mpmath_value(name, setting):
 @pytest.mark.parametrize("name", ["sd-ii", "sd1-i", "sd1-ii", "sd2-i", "sd2-ii", "sd3-i"])
 def test_arb_block_eigenvalues_contain_the_mpmath_values_for_every_family(name, setting):
     """Every eigenvalue of every isotypic block, at two real d (one below, one above the
-    family's last d*). sd-i is left out: its catalogue point equals W = I only to ~1e-15, so
-    its teacher pairs are not provably non-parallel at this precision (arb says so)."""
+    family's last d*)."""
     for d in (get_case(name).q + 4.75, 12.5):
         _arb_contains_mpmath(name, setting, d, every=True)
 
 
-def _arb_contains_mpmath(name, setting, d, every=False):
+@pytest.mark.parametrize("setting, params", [("fixed", [1, 0]), ("trainable", [1, 0, 1])])
+def test_arb_block_eigenvalues_of_the_global_minimum(setting, params):
+    """sd-i at its exact point W = I (the catalogue's float point equals it only to ~1e-15, too
+    close to the teacher's rows for arb to prove them non-parallel at 50 digits)."""
+    for d in (4.5, 12.5):
+        _arb_contains_mpmath("sd-i", setting, d, every=True, params=params)
+
+
+def _arb_contains_mpmath(name, setting, d, every=False, params=None):
     fam = get_case(name)
-    cp = critical_point(fam, setting, d)
+    x = list(params if params is not None else critical_point(fam, setting, d).params)
     for m in family_monitors(fam.structure(setting)):
         with MPMATH.precision(100):
-            exact = m.eigenvalues(MPMATH, list(cp.params), d) if every else [m.smallest(MPMATH, list(cp.params), d)]
+            exact = m.eigenvalues(MPMATH, x, d) if every else [m.smallest(MPMATH, x, d)]
         with ARB.precision(50):
-            balls = m.eigenvalues(ARB, list(cp.params), d) if every else [m.smallest(ARB, list(cp.params), d)]
+            balls = m.eigenvalues(ARB, x, d) if every else [m.smallest(ARB, x, d)]
             assert len(balls) == len(exact)
             for ball, value in zip(balls, sorted(exact)):
                 assert ball.contains(ARB.convert(value)), (m.label, d, ball, value)
