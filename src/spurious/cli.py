@@ -503,7 +503,7 @@ def build_parser():
     p = _sub(sub, "refine", "every stability change of a family, to verified digits",
              "Each d* where a block's smallest eigenvalue changes sign, refined in mpmath at two working\n"
              "precisions; only the digits on which both agree are printed. Time (one family): about\n"
-             "1.5 s for 100 digits, 2 s for 1000, 10 s for 10,000.",
+             "1.5 s for 100 digits, 2 s for 1000, 10-40 s for 10,000.",
              epilog=f"cases:\n{cases}")
     p.add_argument("case", help="a family name (see the list below)")
     _setting(p)
@@ -515,7 +515,7 @@ def build_parser():
     p = _sub(sub, "report", "the bifurcation-point report of every family (the main job)",
              "Every family continued over its range, every d* refined to verified digits, the Morse\n"
              "index by interval of d, tables at integer d and figures: report.md, report.json and PNGs\n"
-             "in --out. Time: about 30-60 s for the whole catalogue at 40 digits.\n"
+             "in --out. Time: about 10-20 s for the whole catalogue at 40 digits.\n"
              "The folder must be new or empty, or hold a previous report (replaced with --force);\n"
              "files you put there are never touched. An interrupted run keeps a checkpoint\n"
              "(.OUT.checkpoint.json beside the folder): --resume skips the families already done.")
