@@ -90,6 +90,15 @@ def _bad_command_lines():
     lines += [["report", "--digits", v] for v in ("0", "10001", "x", "")]
     lines += [["report", "--cases"], ["report", "--cases", "sd9"], ["report", "--cases", "sd1-i", "SD2-I"]]
     lines += [["report", "--out", "new", "--resume"], ["report", "--bogus"]]
+    # certify and check
+    lines += [["certify"], ["certify", "sd1-i"], ["certify", "sd9", "--d", "6"], ["certify", "sd1-i", "--d", "x"],
+              ["certify", "sd1-i", "--d", "1/0"], ["certify", "sd1-i", "--d", "3"], ["certify", "sd1-i", "--d", "1e5"],
+              ["certify", "sd1-i", "--d", "6", "--crossings"], ["certify", "sd1-i", "--d-range", "1", "3"],
+              ["certify", "sd1-i", "--d-range", "9", "8"], ["certify", "sd1-i", "--d-range", "5", "x"],
+              ["certify", "sd1-i", "--d", "6", "--digits", "5"], ["certify", "sd1-i", "--d", "6", "--out", "data.json"],
+              ["certify", "sd1-i", "--d", "6", "--out", "notes"], ["certify", "sd1-i", "--d", "6", "--setting", "x"]]
+    lines += [["check"], ["check", "missing.json"], ["check", "notes"]]
+    lines += [["check", p] for p in ("data.json", "bad.json", "empty.json", "notjson.json", "array.json", "thesis.tex")]
     return lines
 
 

@@ -24,7 +24,8 @@ _EXPORTS = {
     "track": "spurious.api", "refine_case": "spurious.api", "integer_table": "spurious.api",
     "event_rows": "spurious.api", "RefineResult": "spurious.results", "Crossing": "spurious.results",
     "Branch": "spurious.continuation", "Family": "spurious.cases", "FamilyError": "spurious.cases",
-    "CriticalPoint": "spurious.cases",
+    "CriticalPoint": "spurious.cases", "certify_point": "spurious.cases.certify",
+    "certify_crossings": "spurious.cases.certify", "check_certificate": "spurious.cases.certify",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spurious.api import (critical_point, event_rows, families, get_case, integer_table, refine_case,
                               track)
     from spurious.cases import CriticalPoint, Family, FamilyError
+    from spurious.cases.certify import certify_crossings, certify_point, check_certificate
     from spurious.continuation import Branch
     from spurious.results import Crossing, RefineResult
 
