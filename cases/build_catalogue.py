@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spurious.continuation.files import atomic_write_text
 from spurious.kernels import FixedPointSpace, block_derivatives
 
 from .catalogue import CATALOGUE_FILE, DEFINITIONS
@@ -113,7 +114,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / CATALOGUE_FILE)
     args = ap.parse_args(argv)
     data = build(args.d, args.starts, args.seed, args.discovery_runs, args.workers)
-    args.out.write_text(json.dumps(data, indent=1) + "\n")
+    atomic_write_text(args.out, json.dumps(data, indent=1) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -24,6 +24,7 @@ import time
 
 from . import __version__
 from .errors import UserError
+from .safeio import DISCOVERY_FORMAT
 from .validation import MAX_DIGITS
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USER, EXIT_INTERNAL, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 3, 130, 143
@@ -124,15 +125,6 @@ def _case(name):
     return get_case(name)
 
 
-def _branch_file(path):
-    """Whether ``path`` is a branch file written by this tool (its format tag)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    return b'"spurious-branch"' in head or (head.startswith(b'{"x": [') and b'"tangents"' in head)
-
 
 # ------------------------------------------------------------------ commands
 def cmd_cases(args):
@@ -174,15 +166,6 @@ def cmd_point(args):
               "polynomials of the representations evaluated at d)")
 
 
-DISCOVERY_FORMAT = "spurious-discovery"
-
-
-def _discovery_file(path):
-    try:
-        with open(path, "rb") as fh:
-            return f'"{DISCOVERY_FORMAT}"'.encode() in fh.read(4096)
-    except OSError:
-        return False
 
 
 def _load_discovery(path, args):
@@ -211,12 +194,13 @@ def cmd_discover(args):
     from .cases.discover import discover, run_to_json
     from .continuation.files import atomic_write_text
     from .progress import Progress
-    from .safeio import check_output_file
+    from .safeio import DISCOVERY_TAG, check_output_file, written_by_spurious
 
     out = args.out if args.out is not None else args.resume
     if out is not None:
         same = args.resume is not None and os.path.realpath(out) == os.path.realpath(args.resume)
-        out = check_output_file(out, "cannot write the discovery to", replaceable=_discovery_file,
+        out = check_output_file(out, "cannot write the discovery to",
+                                replaceable=lambda p: written_by_spurious(p, DISCOVERY_TAG),
                                 force=args.force or same)
     done = _load_discovery(args.resume, args) if args.resume is not None else {}
     state = {"format": DISCOVERY_FORMAT, "version": 1, "setting": args.setting, "d": args.d, "seed": args.seed,
@@ -257,13 +241,13 @@ def cmd_discover(args):
 
 def _track_output(args, resumed_from):
     """The branch file to write (checked now, before any computation), or ``None``."""
-    from .safeio import check_output_file
+    from .safeio import BRANCH_TAG, check_output_file, written_by_spurious
 
     out = args.out if args.out is not None else resumed_from
     if out is None:
         return None
     same = resumed_from is not None and os.path.realpath(out) == os.path.realpath(resumed_from)
-    return check_output_file(out, "cannot write the branch to", replaceable=_branch_file,
+    return check_output_file(out, "cannot write the branch to", replaceable=lambda p: written_by_spurious(p, BRANCH_TAG),
                              force=args.force or same)
 
 
@@ -392,14 +376,14 @@ def cmd_certify(args):
     from .cases.certify import certificate_document, certify_crossings, certify_point
     from .continuation.files import atomic_write_text
     from .progress import Progress
-    from .safeio import check_output_file
+    from .safeio import CERTIFICATE_TAG, check_output_file, written_by_spurious
 
     fam = _case(args.case)
     fam.structure(args.setting)
     out = None
     if args.out is not None:
         out = check_output_file(args.out, "cannot write the certificate to", force=args.force,
-                                replaceable=_certificate_file)
+                                replaceable=lambda p: written_by_spurious(p, CERTIFICATE_TAG))
     points, crossings = [], []
     if args.crossings:
         crossings = certify_crossings(fam, args.setting, digits=args.digits, halfwidth=args.halfwidth)
@@ -450,14 +434,6 @@ def cmd_certify(args):
                 print(f"  {r['representation']}: NOT certified: {r['reason']}")
         if out is not None:
             print(f"wrote {out} (re-check it with: spurious check {out})")
-
-
-def _certificate_file(path):
-    try:
-        with open(path, "rb") as fh:
-            return b'"spurious-certificate/' in fh.read(4096)
-    except OSError:
-        return False
 
 
 class CheckFailed(Exception):

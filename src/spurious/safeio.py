@@ -74,6 +74,25 @@ def check_output_file(path, what="cannot write", replaceable=None, force=False):
     return path
 
 
+def written_by_spurious(path, tag):
+    """Whether the file ``path`` starts (first 4 KiB) with the format tag ``tag`` this tool writes
+    into its JSON files (``"spurious-branch"``, ``"spurious-discovery"``, ...). Branch files of
+    version 0 had no tag: they are recognised by their leading fields."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    legacy_branch = tag == BRANCH_TAG and head.startswith(b'{"x": [') and b'"tangents"' in head
+    return tag.encode() in head or legacy_branch
+
+
+BRANCH_TAG = '"spurious-branch"'
+DISCOVERY_FORMAT = "spurious-discovery"
+DISCOVERY_TAG = f'"{DISCOVERY_FORMAT}"'
+CERTIFICATE_TAG = '"spurious-certificate/'
+
+
 def _marker(folder):
     """The marker of a previous report in ``folder`` (a dict), or ``None``."""
     try:
@@ -166,14 +185,21 @@ def _rename_exchange(a, b):
 def swap_into_place(staging, target):
     """Move the complete folder ``staging`` to ``target``, replacing a previous ``target``.
 
-    With an existing target the two names are exchanged atomically, then the old content (now
-    under the staging name) is removed; where the exchange is unsupported, the old target is
-    first renamed aside, so it still exists, complete, under a hidden name until the new one is
-    in place.
+    Every file of ``staging`` is ``fsync``-ed first. With an existing target the two names are
+    exchanged atomically, then the old content (now under the staging name) is removed; where
+    the exchange is unsupported, the old target is first renamed aside, so it still exists,
+    complete, under a hidden name until the new one is in place.
     """
     from spurious.continuation.files import fsync_folder
 
     staging, target = Path(staging), Path(target)
+    for item in staging.iterdir():  # the content must be on disk before its name is published
+        fd = os.open(item, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    fsync_folder(staging)
     if not target.exists():
         os.rename(staging, target)
     elif _rename_exchange(staging, target):
