@@ -407,3 +407,10 @@ def test_bad_call(call, exc, fragment):
         call()
     assert type(err.value) is exc or exc is ValueError and isinstance(err.value, ValueError)
     assert fragment in one_line(err.value)
+
+
+def test_zero_dimensional_second_layers_are_refused():
+    """A 0-d ``a`` or ``b`` is not a vector of length 1 (no silent promotion)."""
+    for a, b in ((np.array(1.0), np.ones(1)), (np.ones(1), np.array(0.0))):
+        with pytest.raises(ValueError, match="must have shape"):
+            loss(np.ones((1, 2)), a, np.ones((1, 2)), b)

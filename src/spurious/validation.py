@@ -131,7 +131,7 @@ def as_real_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray:
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-d array, got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr = arr.astype(np.float64, order="C", copy=False)  # (ascontiguousarray would make 0-d arrays 1-d)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} has non-finite entries (NaN or inf, or integers too large for float64)")
     return arr
