@@ -54,16 +54,40 @@ so by Sylvester's law of inertia the form on any complement of ``span xi`` in ``
 inertia of the form on ``span Y`` with those zeros removed: the count is the Morse index with
 the ``d`` rescaling zero modes excluded.
 
-**(C5) Crossing (existence only).** On ``D = [d_lo, d_hi]`` (C2) gives a continuous branch
+**(C5) Crossing: existence.** On ``D = [d_lo, d_hi]`` (C2) gives a continuous branch
 ``x(d)``. The end boxes ``X_lo``, ``X_hi`` (each a (C1) box at ``d_lo``, ``d_hi``) are proved
 to lie inside the box ``X`` of (C2), so their zeros *are* ``x(d_lo)``, ``x(d_hi)``. If the
 numbers of negative eigenvalues of the crossing block ``B_rho(x(d), d)`` at the two ends are
 certified and differ, then, the ordered eigenvalues being continuous in ``d``, some eigenvalue
 of ``B_rho`` -- an eigenvalue of the full Hessian of multiplicity ``dim rho(d)`` -- vanishes at
-some ``d`` in ``(d_lo, d_hi)``. **Uniqueness of that ``d`` is not certified**: it needs an
-enclosure of the ``d``-derivative of the block's eigenvalue along the branch, i.e. third
-derivatives of the loss, which the kernels do not provide (``uniqueness: false`` in every
-crossing certificate, with this reason).
+some ``d`` in ``(d_lo, d_hi)``.
+
+**(C6) Crossing: uniqueness and simplicity.** The extended system
+
+    F(x, d) = (G(x, d), f(x, d)),    f = det B_rho(x, d),
+
+on ``Z = X x D`` (the box of (C2)) passes the Krawczyk test (C1) with the Jacobian
+``[[G_x, G_d], [grad_x f, f_d]]`` enclosed over ``Z``; the last row needs the derivatives of
+the isotypic block, i.e. third derivatives of the loss, which the same kernels give when run
+on first-order Taylor jets over arb (:mod:`kernels.jets`; ``f`` by cofactor expansion, no
+division). Then ``F`` has exactly one zero ``(x*, d*)`` in ``Z``. Any ``d`` in ``D`` where
+``B_rho(x(d), d)`` is singular gives a zero ``(x(d), d)`` of ``F`` in ``Z`` (``x(d)`` is in ``X``
+by (C2)), so there is exactly one such ``d``, namely ``d*``, and ``d*`` lies in the
+``d``-component of ``K(Z)`` (the certificate's ``d_star_enclosure``). Every Jacobian in the
+enclosure is nonsingular (Rump 1983); at ``(x*, d*)`` this forces ``adj B_rho != 0``, i.e. the
+zero eigenvalue of ``B_rho`` is simple (the full Hessian's kernel from this component has
+dimension ``dim rho(d*)``), and, as ``G_x`` is nonsingular too, the total derivative
+``df/dd = det(J) / det(G_x)`` along the branch never vanishes on ``D``: the eigenvalue crosses
+zero transversally.
+
+**(C7) The teacher point.** At ``W = V = I`` (and ``a = b = 1``) the student network *is*
+the teacher, so ``L = 0 <= L`` everywhere: a global minimum, hence a critical point, with no
+box needed (its rows are exactly parallel to the teacher's, where the kernel is only ``C^2``
+and (C1) cannot be applied: the Hessian's enclosure over a box would need the kernel's
+second derivatives near parallel pairs). The point is recognised exactly: integer unknowns
+whose embedding is exactly the identity. The Morse index follows by (C4) at the exact
+point: the kernels on exact balls use the exact ``C^2`` limit for exactly parallel pairs
+(docs/mathematics.md 2.1), so the blocks enclose the exact Hessian's.
 
 What is *not* proved by this module: the correctness of the formulas themselves (the kernel
 code, the isotypic bases and dimension formulas of docs/mathematics.md sections 2-7; these are
@@ -94,7 +118,8 @@ from .family import FamilyError, point_from_seed, slice_unknowns
 from .monitors import evaluate, family_monitors
 from .problem import family_mp_problem
 
-__all__ = ["CERT_FORMAT", "CrossingCertificate", "PointCertificate", "certificate_document", "certify_box",
+__all__ = ["CERT_FORMAT", "CrossingCertificate", "PointCertificate", "certificate_document", "certificate_set",
+           "certify_box",
            "certify_crossing", "certify_crossings", "certify_point", "check_certificate"]
 
 CERT_FORMAT = "spurious-certificate/1"
@@ -112,14 +137,15 @@ THEOREMS = [
     "C4 inertia: isotypic blocks enclosed over the box (exact integer bases, docs/mathematics.md 7.3-7.4), "
     "eigenvalues enclosed by Weyl + Ostrowski (ARB.eigvalsh), Morse index = sum #neg * dim rho(d); "
     "trainable: rescaling modes in the radical, Sylvester's law of inertia",
-    "C5 crossing: continuous branch (C2) + end boxes inside its box + different certified numbers of negative "
-    "eigenvalues of the block at d_lo and d_hi => an eigenvalue of the block vanishes in (d_lo, d_hi) "
-    "(existence only; uniqueness not certified)",
+    "C5 crossing, existence: continuous branch (C2) + end boxes inside its box + different certified numbers of "
+    "negative eigenvalues of the block at d_lo and d_hi => an eigenvalue of the block vanishes in (d_lo, d_hi)",
+    "C7 teacher point: at W = V (a = b) the student equals the teacher, so L = 0 = min L: a global minimum, "
+    "hence a critical point; the Hessian there is enclosed at the exact point (exactly parallel pairs by the "
+    "exact C^2 limit of the kernel)",
+    "C6 crossing, uniqueness: Krawczyk on F(x, d) = (grad, det B_rho) over the branch box x [d_lo, d_hi] (third "
+    "derivatives by first-order Taylor jets over arb) => exactly one d in [d_lo, d_hi] with B_rho singular, "
+    "lying in d_star_enclosure; its zero eigenvalue is simple and crosses transversally",
 ]
-UNIQUENESS_REASON = ("uniqueness of the zero in [d_lo, d_hi] is not certified: it needs an enclosure of the "
-                     "d-derivative of the block eigenvalue along the branch (third derivatives of the loss), "
-                     "which the kernels do not provide")
-
 
 # ------------------------------------------------------------------ exact numbers
 def _exact_string(value):
@@ -210,6 +236,42 @@ def _full(st, xw):
     return x
 
 
+def _krawczyk_core(xt, radii, G, J, dps):
+    """The Krawczyk inclusion (C1) for centre ``xt`` (balls), box radii ``radii`` (balls),
+    ``G`` the equations at the centre and ``J`` their Jacobian over the box (balls). Returns
+    ``(ok, worst, message, devs)``: ``ok`` when every ``|K_i - x~_i|`` is certainly below
+    ``radii[i]``, ``worst`` the largest ratio ``|K_i - x~_i| / radii[i]`` (a string), ``devs``
+    the upper bounds of ``|K_i - x~_i|`` (balls; the zero lies in ``x~_i +- devs[i]``)."""
+    from flint import arb
+
+    m = len(xt)
+    with mpmath.workdps(dps):
+        Jm = mpmath.matrix([[MPMATH.convert(J[i][j]) for j in range(m)] for i in range(m)])  # midpoints
+        try:
+            Cm = Jm ** -1
+        except ZeroDivisionError:
+            return False, None, "the Jacobian's midpoint is singular", None
+        C = [[ARB.convert(Cm[i, j]) for j in range(m)] for i in range(m)]
+    hulls = [arb(0, r.upper()) for r in radii]
+    worst = None
+    ok = True
+    devs = []
+    for i in range(m):
+        k = -sum((C[i][j] * G[j] for j in range(m)), arb(0))
+        for j in range(m):
+            cj = sum((C[i][l] * J[l][j] for l in range(m)), arb(0))
+            k += ((1 if i == j else 0) - cj) * hulls[j]
+        dev = k.abs_upper()  # |K_i - x~_i| <= dev
+        if not dev.is_finite():
+            return False, None, "K(X) is not finite at this precision", None
+        devs.append(dev)
+        ratio = dev / radii[i]
+        worst = ratio if worst is None or float(ratio.mid()) > float(worst.mid()) else worst
+        if not dev < radii[i]:
+            ok = False
+    return ok, worst.str(3, radius=False), None, devs
+
+
 def _krawczyk(st, mid, radius, d_ball, dps):
     """(C1)/(C2) at ``dps`` digits. Returns ``(ok, reason, contraction)``: ``contraction`` an
     upper bound of ``max_i |K_i - x~_i|`` (a string), ``ok`` when it is below ``radius``."""
@@ -235,31 +297,92 @@ def _krawczyk(st, mid, radius, d_ball, dps):
             J = ARB.block_derivatives(st, _full(st, X), d_ball, order=2).hess[np.ix_(idx, idx)]
         except (PrecisionError, ValueError, ZeroDivisionError) as err:
             return False, f"the equations cannot be enclosed on the box: {err}", None
+        ok, worst, message, _ = _krawczyk_core(xt, [r] * m, G, [[J[i, j] for j in range(m)] for i in range(m)], dps)
+        if message is not None:
+            return False, message, None
         with mpmath.workdps(dps):
-            Jm = mpmath.matrix([[MPMATH.convert(J[i, j]) for j in range(m)] for i in range(m)])  # midpoints
-            try:
-                Cm = Jm ** -1
-            except ZeroDivisionError:
-                return False, "the Jacobian's midpoint is singular", None
-            C = [[ARB.convert(Cm[i, j]) for j in range(m)] for i in range(m)]
-        worst = arb(0)
-        ok = True
-        for i in range(m):
-            k = -sum((C[i][j] * G[j] for j in range(m)), arb(0))
-            for j in range(m):
-                cj = sum((C[i][l] * J[l, j] for l in range(m)), arb(0))
-                k += ((1 if i == j else 0) - cj) * (X[j] - xt[j])
-            dev = k.abs_upper()  # |K_i - x~_i| <= dev
-            if not dev.is_finite():
-                return False, "K(X) is not finite at this precision", None
-            worst = max(worst, dev, key=lambda b: float(b.mid()))
-            if not dev < r:
-                ok = False
-        contraction = worst.str(3, radius=False)
+            contraction = mpmath.nstr(mpmath.mpf(worst) * _mpf(radius), 3)
     if not ok:
         return False, (f"Krawczyk test failed: K(X) is not inside the box (max |K - x~| <= {contraction}, "
                        f"radius {radius}); not a critical point here, or the radius or precision is too small"), contraction
     return True, None, contraction
+
+
+def _crossing_uniqueness(st, label, mid, radius, d_lo, d_hi, dps):
+    """(C6): Krawczyk on the extended system ``F(x, d) = (G(x, d), det B_rho(x, d))`` over the
+    box ``Z = X x [d_lo, d_hi]`` (``X`` the branch box of (C2)). Returns ``(ok, reason, detail,
+    enclosure)``; ``enclosure`` is ``(lo, hi)``, decimal strings with ``d*`` in ``[lo, hi]``
+    (the ``d``-component of ``K(Z)``, rounded outward), or None.
+
+    The Jacobian ``[[G_x, G_d], [grad_x det B, d_d det B]]`` is enclosed over ``Z``: ``G_x``,
+    ``G_d`` by the kernels on balls, the last row by the kernels on first-order jets over arb
+    (:mod:`kernels.jets`, third derivatives of the loss) along each unknown and along ``d``,
+    the determinant expanded by cofactors (exact on jets)."""
+    from flint import arb, ctx
+
+    from spurious.kernels.jets import JetContext, determinant
+
+    monitor = next(m for m in family_monitors(st) if m.label == label)
+    idx = [int(i) for i in slice_unknowns(st)]
+    m = len(idx)
+    jets = JetContext(ARB, 1)
+    with ctx.workdps(dps):
+        lo, hi = _ball(d_lo), _ball(d_hi)
+        d_c = _ball(_exact_string((_fraction(d_lo) + _fraction(d_hi)) / 2))  # contains the exact centre
+        half = _ball(_exact_string((_fraction(d_hi) - _fraction(d_lo)) / 2))
+        D = lo.union(hi)
+        xt = [_ball(s) for s in mid]
+        r = _ball(radius)
+        X = [v + arb(0, r.upper()) for v in xt]
+        try:
+            G = list(ARB.block_derivatives(st, _full(st, xt), d_c, order=1).grad[idx])
+            G.append(determinant(monitor.block(ARB, _full(st, xt), d_c), arb(1)))
+            bd = ARB.block_derivatives(st, _full(st, X), D, order=2)
+            J = [[bd.hess[i, j] for j in idx] + [bd.grad_d[i]] for i in idx]
+            row = []
+            for direction in range(m + 1):
+                xj = [jets.jet([v, 1 if j == direction else 0]) for j, v in enumerate(X)]
+                dj = jets.jet([D, 1 if direction == m else 0])
+                f = determinant(monitor.block(jets, _full_jets(st, xj, jets), dj), jets.convert(1))
+                jets.finite(f)
+                row.append(f.c[1])
+            J.append(row)
+        except (PrecisionError, ValueError, ZeroDivisionError) as err:
+            return False, f"the extended system cannot be enclosed on the box: {err}", None, None
+        radii = [r] * m + [half]
+        ok, worst, message, devs = _krawczyk_core(xt + [d_c], radii, G, J, dps)
+        if message is None and ok:  # the zero lies in K(Z): d* in d_c +- devs[-1], rounded outward
+            enclosure = (_outward(d_c - devs[-1], dps, -1), _outward(d_c + devs[-1], dps, +1))
+    if message is not None:
+        return False, message, None, None
+    if not ok:
+        return False, (f"Krawczyk test on the extended system failed (max |K - z~| / radius <= {worst}); "
+                       "the zero may not be simple, or raise the precision"), worst, None
+    return True, None, f"max |K - z~| / radius <= {worst}", enclosure
+
+
+def _outward(b, dps, direction):
+    """A decimal string below (``direction = -1``) or above (``+1``) every point of the ball ``b``."""
+    from flint import arb
+
+    with mpmath.workdps(dps + 10):
+        end = b.lower() if direction < 0 else b.upper()
+        x = MPMATH.convert(end)
+        s = mpmath.nstr(x, dps, min_fixed=-5, max_fixed=5)
+        step = mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(x))) - dps + 2) if x != 0 else mpmath.mpf(10) ** -dps
+        while not ((_ball(s) <= end) if direction < 0 else (_ball(s) >= end)):
+            x = x + direction * step
+            s = mpmath.nstr(x, dps, min_fixed=-5, max_fixed=5)
+        return s
+
+
+def _full_jets(st, xw, jets):
+    """:func:`_full` on jets (second layer ``a = 1`` exactly)."""
+    idx = slice_unknowns(st)
+    x = [jets.convert(1)] * st.size
+    for j, i in enumerate(idx):
+        x[int(i)] = xw[j]
+    return x
 
 
 def _inertia(family, setting, mid, radius, d_ball, d_exact, dps, only=None):
@@ -333,6 +456,7 @@ class PointCertificate:
     blocks: list = field(default_factory=list)
     contraction: str | None = None
     reason: str | None = None
+    exact_point: bool = False
     seconds: float = 0.0
 
     @property
@@ -348,6 +472,7 @@ class PointCertificate:
                 "morse_certified": self.morse_certified, "integer_d": self.integer_d,
                 "midpoint": dict(zip(self.names, self.midpoint)), "digits": self.digits,
                 "working_digits": self.working_digits, "krawczyk_contraction": self.contraction,
+                "exact_point": self.exact_point,
                 "blocks": self.blocks, "seconds": round(self.seconds, 3)}
 
     def document(self):
@@ -358,8 +483,9 @@ class PointCertificate:
 class CrossingCertificate:
     """(C5): a stability change of the block ``representation`` in ``(d_lo, d_hi)``.
 
-    ``certified`` means *existence* is proved; ``uniqueness`` is always False (see
-    :data:`UNIQUENESS_REASON`)."""
+    ``existence``: (C5) holds; ``uniqueness``: (C6) holds; ``certified`` is both: exactly one
+    ``d`` in ``[d_lo, d_hi]`` where ``B_rho`` is singular, its zero eigenvalue simple there, and
+    that ``d`` lies in ``d_star_enclosure`` (the ``d``-component of the Krawczyk image)."""
 
     case: str
     setting: str
@@ -377,12 +503,18 @@ class CrossingCertificate:
     hi: PointCertificate | None = None
     negatives: tuple = (None, None)
     d_star_verified: str | None = None
+    existence: bool = False
+    uniqueness: bool = False
+    uniqueness_detail: str | None = None
+    d_star_enclosure: tuple | None = None
     seconds: float = 0.0
 
     def as_dict(self):
         return {"d_lo": self.d_lo, "d_hi": self.d_hi, "representation": self.representation,
-                "certified": self.certified, "reason": self.reason, "existence": self.certified,
-                "uniqueness": False, "uniqueness_reason": UNIQUENESS_REASON,
+                "certified": self.certified, "reason": self.reason, "existence": self.existence,
+                "uniqueness": self.uniqueness, "extended_krawczyk": self.uniqueness_detail,
+                "d_star_enclosure": ({"lo": self.d_star_enclosure[0], "hi": self.d_star_enclosure[1]}
+                                     if self.d_star_enclosure else None),
                 "d_star_verified": self.d_star_verified,
                 "box": {"midpoint": dict(zip(self.names, self.midpoint)), "radius": self.radius},
                 "digits": self.digits, "working_digits": self.working_digits,
@@ -405,6 +537,14 @@ def certificate_document(case, setting, points=(), crossings=()):
             "meaning": "certified = proved in arb ball arithmetic (theorems below); distinct from 'verified' "
                        "(two working precisions agree, docs/refinement.md)",
             "theorems": THEOREMS, "software": _software()}
+
+
+def certificate_set(documents):
+    """Several certificate documents (e.g. the whole catalogue) in one file; ``check`` verifies
+    each."""
+    documents = list(documents)
+    return {"format": CERT_FORMAT, "certified": all(doc["certified"] for doc in documents),
+            "certificates": documents, "software": _software()}
 
 
 # ------------------------------------------------------------------ the public functions
@@ -483,9 +623,66 @@ def certify_point(family, setting, d, digits=40, radius=None):
     family, setting, d = _setup(family, setting, d)
     dps = int(digits) + GUARD_DIGITS
     x = _mp_point(family, setting, d, dps)
-    mid = [_dec(v, dps) for v in x]
-    cert = certify_box(family, setting, mid, d, radius or f"1e-{int(digits)}", digits)
+    exact = _teacher_midpoint(family.structure(setting), x, int(digits))
+    if exact is not None:
+        cert = _certify_teacher(family, setting, exact, d, digits)
+    else:
+        mid = [_dec(v, dps) for v in x]
+        cert = certify_box(family, setting, mid, d, radius or f"1e-{int(digits)}", digits)
     cert.seconds = time.perf_counter() - t0
+    return cert
+
+
+def _is_teacher(st, mid):
+    """Whether the exact ``W``-unknowns ``mid`` (strings) are the teacher point ``W = I``
+    (``a = 1``): the embedding at the integer ``d`` where the real block has size 3 (every
+    parameter of the fixed space occurs there, and the pattern is the same at every ``d``) is
+    exactly the identity."""
+    from spurious.kernels.api import embed
+
+    from .family import with_second_layer
+
+    try:
+        values = [_fraction(v) for v in mid]
+    except (ValueError, ZeroDivisionError):
+        return False
+    if any(v.denominator != 1 for v in values):
+        return False
+    full = with_second_layer(st, np.array([float(v) for v in values]), [1.0] * len(st.sizes))
+    d_int = int(round(float(st.fixed_total))) + 3 if st.real_block is not None else int(st.fixed_total)
+    W, a = embed(st, full, d_int)
+    return bool(np.array_equal(W, np.eye(W.shape[0])) and np.all(a == 1.0))
+
+
+def _teacher_midpoint(st, x, digits):
+    """The teacher point's ``W``-unknowns (integer strings) if ``x`` rounds to it within
+    ``10^-digits``, else None."""
+    rounded = [int(mpmath.nint(v)) for v in x]
+    if any(abs(v - r) > mpmath.mpf(10) ** -digits for v, r in zip(x, rounded)):
+        return None
+    mid = [str(r) for r in rounded]
+    return mid if _is_teacher(st, mid) else None
+
+
+def _certify_teacher(family, setting, mid, d, digits):
+    """(C7): the teacher point, exactly; its Morse index by (C4) at the exact point (radius 0)."""
+    st = family.structure(setting)
+    names = [st.names[int(i)] for i in slice_unknowns(st)]
+    dps = int(digits) + GUARD_DIGITS
+    from flint import ctx
+
+    with ctx.workdps(dps):
+        d_ball = _ball(d)
+    d_exact = _fraction(d)
+    cert = PointCertificate(family.name, setting, d, int(digits), dps, names, mid, "0", True, False,
+                            integer_d=d_exact.denominator == 1, exact_point=True)
+    blocks, why = _inertia(family, setting, mid, "0", d_ball, d_exact, dps)
+    cert.blocks = blocks
+    if why is None:
+        cert.morse_certified = True
+        cert.morse_index = _index(blocks)
+    else:
+        cert.reason = f"Morse index not certified: {why}"
     return cert
 
 
@@ -495,9 +692,10 @@ def certify_crossing(family, setting, label, d_lo, d_hi, digits=40, d_star_verif
     Steps: the point at the midpoint of ``[d_lo, d_hi]`` and at both ends (mpmath Newton); the
     parametric Krawczyk test (C2) on ``[d_lo, d_hi] x X`` with ``X`` around the midpoint's point
     (radius 4x the largest distance to the end points, at least ``10^-(digits+10)``); the end
-    points certified by (C1)/(C4) with radius ``10^-digits``, their boxes proved inside ``X``;
-    the numbers of negative eigenvalues of the block at both ends certified and different.
-    Uniqueness is not certified (:data:`UNIQUENESS_REASON`)."""
+    points certified by (C1)/(C4) with radius ``10^-(digits + 10)`` (the points are computed to
+    ``digits + 20``), their boxes proved inside ``X``;
+    the numbers of negative eigenvalues of the block at both ends certified and different
+    (existence); then (C6) on the same box (uniqueness, and the narrow enclosure of ``d*``)."""
     from flint import arb, ctx
 
     t0 = time.perf_counter()
@@ -541,12 +739,18 @@ def certify_crossing(family, setting, label, d_lo, d_hi, digits=40, d_star_verif
         return cert
     ends = []
     for d, x in ((d_lo, xl), (d_hi, xh)):
-        pc = certify_box(family, setting, [_dec(v, dps) for v in x], d, f"1e-{int(digits)}", digits)
+        pc = certify_box(family, setting, [_dec(v, dps) for v in x], d, f"1e-{int(digits) + GUARD_DIGITS // 2}", digits)
         ends.append(pc)
     cert.lo, cert.hi = ends
     why = _crossing_logic(st, mid, radius, ends, label, dps)
     cert.negatives = tuple(_block_negatives(pc, label) for pc in ends)
-    cert.certified = why is None
+    cert.existence = why is None
+    if why is None:
+        ok, why, detail, enclosure = _crossing_uniqueness(st, label, mid, radius, d_lo, d_hi, dps)
+        cert.uniqueness, cert.uniqueness_detail, cert.d_star_enclosure = ok, detail, enclosure
+        if not ok:
+            why = f"existence certified, uniqueness not (C6): {why}"
+    cert.certified = cert.existence and cert.uniqueness
     cert.reason = why
     cert.seconds = time.perf_counter() - t0
     return cert
@@ -640,7 +844,11 @@ def _recheck_point(family, setting, p, prefix, dps_default=None):
 
     with ctx.workdps(dps):
         d_ball = _ball(d)
-    if p.get("point_certified"):
+    if p.get("point_certified") and p.get("exact_point"):
+        ok = _is_teacher(st, mid) and _fraction(radius) == 0
+        out.append((f"{prefix}: the teacher point W = I, a = 1, exactly: a global minimum (C7)", ok,
+                    "" if ok else "the midpoint is not the teacher point given exactly with radius 0"))
+    elif p.get("point_certified"):
         ok, reason, contraction = _krawczyk(st, mid, radius, d_ball, dps)
         out.append((f"{prefix}: unique critical point in the box of radius {radius} at d = {d} (C1, C3)", ok,
                     reason or f"max |K - x~| <= {contraction} < {radius}"))
@@ -670,6 +878,15 @@ def check_certificate(data):
 
     if not isinstance(data, dict) or data.get("format") != CERT_FORMAT:
         raise ValueError(f"not a certificate of format {CERT_FORMAT!r}")
+    if "certificates" in data:  # a set (certificate_set)
+        claims = []
+        for doc in _require(data, "certificates", list):
+            if not isinstance(doc, dict) or "certificates" in doc:
+                raise ValueError("malformed certificate: a set may hold only single certificates")
+            case = doc.get("case")
+            claims += [(f"{case} {doc.get('setting')}: {claim}", holds, detail)
+                       for claim, holds, detail in check_certificate(doc)]
+        return claims
     family = get_case(_require(data, "case", str))
     setting = _require(data, "setting", str)
     family.structure(setting)
@@ -726,5 +943,22 @@ def check_certificate(data):
         holds = (None not in negs and negs[0] != negs[1]
                  and [claimed.get("d_lo"), claimed.get("d_hi")] == negs)
         claims.append((f"{prefix}: the number of negative eigenvalues of {label} changes in ({d_lo}, {d_hi}) "
-                       "(C5: a zero exists; uniqueness not claimed)", holds, f"negative eigenvalues {negs}"))
+                       "(C5: a zero exists)", holds, f"negative eigenvalues {negs}"))
+        claims.append(_recheck_uniqueness(st, label, mid, radius, d_lo, d_hi, dps, c, prefix))
     return claims
+
+
+def _recheck_uniqueness(st, label, mid, radius, d_lo, d_hi, dps, c, prefix):
+    """The (C6) claim of a crossing entry: the extended Krawczyk test rerun, and the claimed
+    ``d_star_enclosure`` containing the recomputed one."""
+    claim = f"{prefix}: exactly one d in [{d_lo}, {d_hi}] with {label} singular, a simple zero (C6)"
+    if c.get("uniqueness") is not True:
+        return claim, False, "uniqueness is not claimed, so the crossing cannot be certified"
+    ok, why, detail, enclosure = _crossing_uniqueness(st, label, mid, radius, d_lo, d_hi, dps)
+    if not ok:
+        return claim, False, why
+    claimed = _require(c, "d_star_enclosure", dict)
+    lo, hi = _exact_string(_require(claimed, "lo", str)), _exact_string(_require(claimed, "hi", str))
+    inside = _fraction(lo) <= _fraction(enclosure[0]) and _fraction(enclosure[1]) <= _fraction(hi)
+    return (f"{claim}, d* in [{lo}, {hi}]", inside,
+            detail if inside else f"the recomputed enclosure [{enclosure[0]}, {enclosure[1]}] is not inside the claimed one")

@@ -90,10 +90,14 @@ def test_crossing_certified_and_contains_verified_digits(refined):
     (cert,) = certify_crossings("sd1-i", "fixed", digits=40, refined=refined)
     assert cert.certified and cert.reason is None
     row = cert.as_dict()
-    assert row["existence"] is True and row["uniqueness"] is False and row["uniqueness_reason"]
+    assert row["existence"] is True and row["uniqueness"] is True and row["extended_krawczyk"]
     assert row["representation"] == "std(S_{d-1})"
     d_star = Fraction(refined.crossings[0].d_star)
     assert Fraction(row["d_lo"]) < d_star < Fraction(row["d_hi"])
+    lo, hi = Fraction(row["d_star_enclosure"]["lo"]), Fraction(row["d_star_enclosure"]["hi"])
+    # the certified enclosure holds the 40 verified digits: |d* - d*_verified| < 10^-39
+    assert Fraction(row["d_lo"]) < lo < hi < Fraction(row["d_hi"]) and hi - lo < Fraction(1, 10 ** 38)
+    assert lo - Fraction(1, 10 ** 39) < d_star < hi + Fraction(1, 10 ** 39)
     assert Fraction(row["d_hi"]) - Fraction(row["d_lo"]) == Fraction(2, 10 ** 30)
     assert row["negative_eigenvalues"] == {"d_lo": 1, "d_hi": 0}
     ok, claims = _all_hold(certificate_document("sd1-i", "fixed", crossings=[cert]))
@@ -101,6 +105,64 @@ def test_crossing_certified_and_contains_verified_digits(refined):
     swapped = certificate_document("sd1-i", "fixed", crossings=[cert])
     swapped["crossings"][0]["negative_eigenvalues"] = {"d_lo": 0, "d_hi": 1}
     assert not _all_hold(swapped)[0]
+    narrowed = certificate_document("sd1-i", "fixed", crossings=[cert])  # an enclosure K(Z) does not prove
+    enc = narrowed["crossings"][0]["d_star_enclosure"]
+    enc["lo"] = str((Fraction(enc["lo"]) + Fraction(enc["hi"])) / 2)
+    ok, claims = _all_hold(narrowed)
+    assert not ok and [c for c, holds, _ in claims if not holds][0].endswith("(C6), d* in [%s, %s]" % (enc["lo"], enc["hi"]))
+    unclaimed = certificate_document("sd1-i", "fixed", crossings=[cert])
+    unclaimed["crossings"][0]["uniqueness"] = False
+    assert not _all_hold(unclaimed)[0]
+
+
+def test_uniqueness_test_fails_where_there_is_no_crossing(refined):
+    """(C6) on a box of d away from d* (the block is nonsingular there): the extended Krawczyk
+    test cannot succeed, and says so."""
+    from spurious.cases import get_case
+    from spurious.cases.certify import _crossing_uniqueness, _exact_string, certify_crossing
+
+    d_star = Fraction(refined.crossings[0].d_star)
+    lo, hi = _exact_string(d_star + Fraction(1, 10 ** 6)), _exact_string(d_star + Fraction(3, 10 ** 6))
+    cert = certify_crossing("sd1-i", "fixed", "std(S_{d-1})", lo, hi, digits=30)
+    assert not cert.certified and not cert.existence and "no sign change" in cert.reason
+    st = get_case("sd1-i").structure("fixed")
+    ok, reason, _, enclosure = _crossing_uniqueness(st, "std(S_{d-1})", cert.midpoint, cert.radius, lo, hi, 50)
+    assert not ok and enclosure is None and "Krawczyk" in reason
+
+
+@pytest.mark.parametrize("setting", ["fixed", "trainable"])
+def test_every_crossing_of_sd2i_certified_with_uniqueness(setting):
+    """Both d* of sd2-i (one in a 1-d block of sign(S_2), one in std(S_{d-2})) in both settings."""
+    certs = certify_crossings("sd2-i", setting, digits=30, halfwidth="1e-25")
+    assert [c.representation for c in certs] == ["trivial(S_{d-2}) x sign(S_2)", "std(S_{d-2}) x trivial(S_2)"]
+    for c in certs:
+        assert c.certified and c.existence and c.uniqueness, c.reason
+        assert Fraction(c.d_lo) < Fraction(c.d_star_enclosure[0]) < Fraction(c.d_star_enclosure[1]) < Fraction(c.d_hi)
+    assert _all_hold(certificate_document("sd2-i", setting, crossings=certs))[0]
+
+
+@pytest.mark.parametrize("setting, d", [("fixed", 7), ("trainable", 9), ("fixed", Fraction(13, 2))])
+def test_teacher_point_certified_exactly(setting, d):
+    """sd-i is W = I: rows exactly parallel to the teacher's, where (C1) cannot apply; (C7)
+    certifies it exactly (radius 0) and its Morse index equals the float one."""
+    cert = certify_point("sd-i", setting, d, digits=30)
+    assert cert.certified and cert.exact_point and cert.radius == "0" and cert.midpoint == ["1", "0"]
+    if Fraction(d).denominator == 1:
+        assert cert.morse_index == 0 == critical_point("sd-i", setting, int(d)).morse_index
+    ok, claims = _all_hold(cert.document())
+    assert ok and "(C7)" in claims[0][0]
+
+
+def test_exact_point_claim_on_another_point_fails_check():
+    doc = certify_point("sd1-i", "fixed", 6, digits=30).document()
+    fake = copy.deepcopy(doc)
+    fake["points"][0].update(exact_point=True, radius="0")
+    ok, claims = _all_hold(fake)
+    assert not ok and "(C7)" in claims[0][0] and not claims[0][1]
+    teacher = certify_point("sd-i", "fixed", 7, digits=30).document()
+    moved = copy.deepcopy(teacher)
+    moved["points"][0]["midpoint"]["O1"] = "1/1000000"
+    assert not _all_hold(moved)[0]
 
 
 @pytest.mark.parametrize("case, d", [("sd2-i", 7), ("sd3-i", 8), ("sd-ii", 9), ("sd2-ii", 12)])
@@ -137,3 +199,24 @@ def test_certify_and_check_on_the_command_line(tmp_path, monkeypatch, capsys):
     assert main(["certify", "sd1-i", "--d", "6", "--out", "c.json", "--quiet"]) == 2  # exists: --force needed
     assert main(["certify", "sd1-i", "--d", "6", "--out", "c.json", "--force", "--quiet"]) == 0
     assert main(["check", "c.json"]) == 0
+
+
+def test_certify_all_and_check_the_set(tmp_path, monkeypatch, capsys):
+    """--all certifies every family of the catalogue (here at one d); the set file checks; a
+    tampered member fails; CASE and --all together, or nothing to certify, are usage errors."""
+    from spurious.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["certify", "--all", "--d", "7", "--out", "all.json", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "7 of 7 claims certified, 7 families" in out and "teacher point" in out
+    data = json.loads((tmp_path / "all.json").read_text())
+    assert [doc["case"] for doc in data["certificates"]] == ["sd-i", "sd-ii", "sd1-i", "sd1-ii", "sd2-i", "sd2-ii",
+                                                             "sd3-i"]
+    assert main(["check", "all.json"]) == 0
+    data["certificates"][2]["points"][0]["morse_index"] = 5
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    assert main(["check", "bad.json"]) == 1
+    assert "sd1-i fixed" in capsys.readouterr().err
+    assert main(["certify", "sd1-i", "--all", "--d", "7"]) == 2
+    assert main(["certify", "sd1-i"]) == 2

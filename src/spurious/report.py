@@ -47,12 +47,46 @@ def build_report(names, digits, progress, finished=None, on_family=None):
                  "integer_d": {s: integer_table(fam, s) for s in ("fixed", "trainable")}}
         for c in entry["crossings"]:
             c["label"] = c["representation"]  # the block (monitor) whose eigenvalue crosses zero
+        step(0.9, "certifying")
+        _certify_entry(entry, fam, res, digits)
         entry = _json_ready(entry)
         out["families"].append(entry)
         if on_family is not None:
             on_family(name, entry)
         progress.update(i + 1, name)
     return out
+
+
+CERTIFY_DIGITS = 40
+"""Working digits of the report's certificates (the certify command's default)."""
+
+
+def _certify_entry(entry, fam, refined, digits):
+    """Certify (issue #12, :mod:`cases.certify`) every d* of ``refined`` and the Morse index at
+    every integer d of the tables, in both settings; the certificate documents are kept in
+    ``entry["certificates"]`` (written to ``certificates.json``, re-checkable with
+    ``spurious check``) and the results beside the verified ones."""
+    from .cases.certify import certificate_document, certify_crossings, certify_point
+
+    docs = []
+    crossings = certify_crossings(fam, "fixed", digits=CERTIFY_DIGITS,
+                                  refined=refined if digits >= CERTIFY_DIGITS else None)
+    for c, cert in zip(entry["crossings"], crossings):
+        c["certified"] = cert.certified
+        c["certified_enclosure"] = ({"lo": cert.d_star_enclosure[0], "hi": cert.d_star_enclosure[1]}
+                                    if cert.certified else None)
+        c["certificate_reason"] = cert.reason
+    for setting, rows in entry["integer_d"].items():
+        points = []
+        for r in rows:
+            if r.get("status") != "ok":
+                r["morse_certified"] = None
+                continue
+            cert = certify_point(fam, setting, r["d"], digits=CERTIFY_DIGITS)
+            r["morse_certified"] = int(cert.morse_index) if cert.certified else None
+            points.append(cert)
+        docs.append(certificate_document(fam.name, setting, points, crossings if setting == "fixed" else ()))
+    entry["certificates"] = docs
 
 
 def _json_ready(obj):
@@ -120,15 +154,20 @@ def markdown(report):
              f"Each `d*` is printed with only the digits that agree between two working precisions "
              f"(requested: {report['digits_requested']}). Range continued: from `d = {report['d_max']:g}` "
              "down to the lower end of each family's range.", "",
-             "| family | isotropy | d* (verified digits) | digits | loss at d* | soft representation | slope dλ/dd | Morse index by interval of d |",
-             "|---|---|---|---|---|---|---|---|"]
+             "The column *certified* is a proof, not agreeing digits: an enclosure of `d*` proved in arb ball "
+             "arithmetic to contain exactly one zero of the block's eigenvalue (`spurious certify`; every "
+             "certificate is in `certificates.json`, re-checkable with `spurious check report/certificates.json`).",
+             "",
+             "| family | isotropy | d* (verified digits) | digits | d* certified in | loss at d* | soft representation | slope dλ/dd | Morse index by interval of d |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for f in report["families"]:
         crossings = f["crossings"] or [None]
         for c in crossings:
             if c is None:
-                lines.append(f"| {f['name']} | {f['isotropy']} | none on the range | | | | | {_interval_text(f['morse_intervals'])} |")
+                lines.append(f"| {f['name']} | {f['isotropy']} | none on the range | | | | | | {_interval_text(f['morse_intervals'])} |")
                 continue
             lines.append(f"| {f['name']} | {f['isotropy']} | {c['d_star']} | {c['digits_verified']} | "
+                         f"{_enclosure_text(c)} | "
                          f"{_num(c['loss'], '.12g')} | {c['representation']} | {_num(c['slope'], '.3e')} | "
                          f"{_interval_text(f['morse_intervals'])} |")
     lines += [""] + _figure_lines() + ["## Folds and branch points found along the branches", "",
@@ -138,16 +177,40 @@ def markdown(report):
     lines += ["", "## Loss and smallest Hessian eigenvalue at integer d", ""]
     for f in report["families"]:
         lines += [f"### {f['name']} ({f['isotropy']})", "",
-                  "| d | loss | λ_min (fixed) | Morse (fixed) | λ_min (trainable, balanced) | Morse (trainable) |",
-                  "|---|---|---|---|---|---|"]
+                  "| d | loss | λ_min (fixed) | Morse (fixed) | certified | λ_min (trainable, balanced) | Morse (trainable) | certified |",
+                  "|---|---|---|---|---|---|---|---|"]
         tr = {r["d"]: r for r in f["integer_d"]["trainable"]}
         for r in f["integer_d"]["fixed"]:
             t = tr.get(r["d"], {})
             lines.append(f"| {r['d']} | {_loss_text(r['loss'], r['d'])} | {_num(r['lambda_min'], '.6e')} | "
-                         f"{_num(r['morse_index'], 'g')} | {_num(t.get('lambda_min'), '.6e')} | "
-                         f"{_num(t.get('morse_index'), 'g')} |")
+                         f"{_num(r['morse_index'], 'g')} | {_certified_text(r)} | {_num(t.get('lambda_min'), '.6e')} | "
+                         f"{_num(t.get('morse_index'), 'g')} | {_certified_text(t)} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _enclosure_text(c):
+    """The certified enclosure of ``d*`` as ``[lo, hi]``, shortened to two digits past the first
+    digit where the ends differ, rounded outward (so it still encloses ``d*``)."""
+    import decimal
+
+    enc = c.get("certified_enclosure")
+    if not enc:
+        return "not certified"
+    lo, hi = decimal.Decimal(enc["lo"]), decimal.Decimal(enc["hi"])
+    if hi - lo <= 0:
+        return f"[{enc['lo']}, {enc['hi']}]"
+    places = -(hi - lo).adjusted() + 1  # decimals: the first differing one and one more
+    q = decimal.Decimal(1).scaleb(-places)
+    with decimal.localcontext() as ctx:
+        ctx.prec = 200
+        return (f"[{lo.quantize(q, rounding=decimal.ROUND_FLOOR)}, "
+                f"{hi.quantize(q, rounding=decimal.ROUND_CEILING)}]")
+
+
+def _certified_text(r):
+    value = r.get("morse_certified")
+    return "n/a" if value is None else f"{value} ✓"
 
 
 def _figure_lines():
@@ -207,6 +270,10 @@ def write_report(out="report", digits=40, cases=None, quiet=False, force=False, 
     progress.close()
     staging = new_staging_folder(out)
     try:
+        from .cases.certify import certificate_set
+
+        certificates = certificate_set(doc for f in report["families"] for doc in f.pop("certificates"))
+        (staging / "certificates.json").write_text(json.dumps(certificates, indent=1) + "\n")
         (staging / "report.json").write_text(json.dumps(report, indent=1) + "\n")
         (staging / "report.md").write_text(markdown(report))
         from .plotting import report_figures
