@@ -96,7 +96,9 @@ def _bad_command_lines():
               ["certify", "sd1-i", "--d", "6", "--crossings"], ["certify", "sd1-i", "--d-range", "1", "3"],
               ["certify", "sd1-i", "--d-range", "9", "8"], ["certify", "sd1-i", "--d-range", "5", "x"],
               ["certify", "sd1-i", "--d", "6", "--digits", "5"], ["certify", "sd1-i", "--d", "6", "--out", "data.json"],
-              ["certify", "sd1-i", "--d", "6", "--out", "notes"], ["certify", "sd1-i", "--d", "6", "--setting", "x"]]
+              ["certify", "sd1-i", "--d", "6", "--out", "notes"], ["certify", "sd1-i", "--d", "6", "--setting", "x"],
+              ["certify", "sd1-i", "--all", "--d", "6"], ["certify", "--all", "--d", "x"],
+              ["certify", "--all", "--d-range", "20000", "30000"], ["certify", "--all", "--d", "6", "--digits", "2000"]]
     lines += [["check"], ["check", "missing.json"], ["check", "notes"]]
     lines += [["check", p] for p in ("data.json", "bad.json", "empty.json", "notjson.json", "array.json", "thesis.tex")]
     return lines

@@ -415,6 +415,9 @@ def cmd_certify(args):
         fam.structure(args.setting)
     plan = [(fam, _certify_ds(fam, args)) for fam in fams]
     crossings_too = args.crossings or (args.all and args.d is None and args.d_range is None)
+    if not crossings_too and not any(ds for _, ds in plan):
+        lo, hi = args.d_range
+        raise UserError(f"no integer d in [{lo:g}, {hi:g}] inside the range of any family of the catalogue")
     out = None
     if args.out is not None:
         out = check_output_file(args.out, "cannot write the certificate to", force=args.force,
