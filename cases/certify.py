@@ -357,7 +357,8 @@ def _crossing_uniqueness(st, label, mid, radius, d_lo, d_hi, dps):
         return False, message, None, None
     if not ok:
         return False, (f"Krawczyk test on the extended system failed (max |K - z~| / radius <= {worst}); "
-                       "the zero may not be simple, or raise the precision"), worst, None
+                       "narrow the interval of d (the half-width) or raise the digits; a zero that is not "
+                       "simple never passes"), worst, None
     return True, None, f"max |K - z~| / radius <= {worst}", enclosure
 
 
@@ -798,6 +799,8 @@ def certify_crossings(family, setting="fixed", digits=40, halfwidth=DEFAULT_HALF
     res = refined if refined is not None else refine_case(family, setting, digits=digits)
     out = []
     hw = _fraction(_exact_string(halfwidth))
+    if not 0 < hw < 1:
+        raise ValueError(f"the half-width must be a number in (0, 1), got {halfwidth}")
     for c in res.crossings:
         if not c.d_star:
             out.append(CrossingCertificate(res.case, setting, c.representation, "", "", digits, digits + GUARD_DIGITS,
@@ -808,7 +811,8 @@ def certify_crossings(family, setting="fixed", digits=40, halfwidth=DEFAULT_HALF
         if ulp * 10 > hw:
             out.append(CrossingCertificate(res.case, setting, c.representation, "", "", digits, digits + GUARD_DIGITS,
                                            [], [], "", False, f"the verified digits of d* ({c.d_star}) do not "
-                                           f"resolve the half-width {halfwidth}", d_star_verified=c.d_star))
+                                           f"resolve the half-width {halfwidth}: raise the digits or widen the half-width",
+                                           d_star_verified=c.d_star))
             continue
         out.append(certify_crossing(res.case, setting, c.representation, _exact_string(ds - hw),
                                     _exact_string(ds + hw), digits, d_star_verified=c.d_star))

@@ -98,7 +98,9 @@ def _bad_command_lines():
               ["certify", "sd1-i", "--d", "6", "--digits", "5"], ["certify", "sd1-i", "--d", "6", "--out", "data.json"],
               ["certify", "sd1-i", "--d", "6", "--out", "notes"], ["certify", "sd1-i", "--d", "6", "--setting", "x"],
               ["certify", "sd1-i", "--all", "--d", "6"], ["certify", "--all", "--d", "x"],
-              ["certify", "--all", "--d-range", "20000", "30000"], ["certify", "--all", "--d", "6", "--digits", "2000"]]
+              ["certify", "--all", "--d-range", "20000", "30000"], ["certify", "--all", "--d", "6", "--digits", "2000"],
+              ["certify", "sd1-i", "--crossings", "--halfwidth", "-1"], ["certify", "sd1-i", "--crossings", "--halfwidth", "x"],
+              ["certify", "sd1-i", "--crossings", "--halfwidth", "2"]]
     lines += [["check"], ["check", "missing.json"], ["check", "notes"]]
     lines += [["check", p] for p in ("data.json", "bad.json", "empty.json", "notjson.json", "array.json", "thesis.tex")]
     return lines

@@ -414,6 +414,12 @@ def cmd_certify(args):
     for fam in fams:
         fam.structure(args.setting)
     plan = [(fam, _certify_ds(fam, args)) for fam in fams]
+    try:
+        halfwidth = fractions.Fraction(args.halfwidth.strip())
+    except (ValueError, ZeroDivisionError):
+        halfwidth = None
+    if halfwidth is None or not 0 < halfwidth < 1:
+        raise UserError(f"--halfwidth {args.halfwidth!r} must be an exact number in (0, 1), e.g. 1e-30")
     crossings_too = args.crossings or (args.all and args.d is None and args.d_range is None)
     if not crossings_too and not any(ds for _, ds in plan):
         lo, hi = args.d_range
