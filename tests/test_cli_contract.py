@@ -101,6 +101,9 @@ def _bad_command_lines():
               ["certify", "--all", "--d-range", "20000", "30000"], ["certify", "--all", "--d", "6", "--digits", "2000"],
               ["certify", "sd1-i", "--crossings", "--halfwidth", "-1"], ["certify", "sd1-i", "--crossings", "--halfwidth", "x"],
               ["certify", "sd1-i", "--crossings", "--halfwidth", "2"]]
+    lines += [["series"], ["series", "sd9"], ["series", "sd1-i", "--order", "0"], ["series", "sd1-i", "--order", "x"],
+              ["series", "sd1-i", "--order", "99"], ["series", "sd1-i", "--digits", "5"],
+              ["series", "sd1-i", "--compare"], ["series", "sd1-i", "--compare", "sd9"]]
     lines += [["check"], ["check", "missing.json"], ["check", "notes"]]
     lines += [["check", p] for p in ("data.json", "bad.json", "empty.json", "notjson.json", "array.json", "thesis.tex")]
     return lines
