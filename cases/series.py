@@ -576,10 +576,10 @@ def spectrum_limits(result):
     return rows
 
 
-def _growing(result):
+def growing_terms(result):
     """The eigenvalue series whose multiplicity grows with ``d`` (all but a bounded number of
-    the spectrum)."""
-    return [terms for (rep, _), terms in result.eigenvalues.items()
+    the spectrum), each as a list of ``(power, coefficient)``."""
+    return [[(t.power, t.coefficient) for t in terms] for (rep, _), terms in result.eigenvalues.items()
             if terms and "d" in str(result.multiplicities.get(rep, ""))]
 
 
@@ -587,23 +587,25 @@ def first_difference(a, b, digits=20):
     """The lowest power of ``t`` at which the spectra of two families differ: for every
     eigenvalue series with growing multiplicity in one family, the best match in the other
     (the most leading coefficients equal to ``digits`` digits); the result is the smallest
-    power at which a best match fails (None: they agree to every verified order)."""
+    power at which a best match fails (None: they agree to every verified order). ``a``, ``b``:
+    :class:`SeriesResult` objects or :func:`growing_terms` lists."""
     tol = mpmath.mpf(10) ** -digits
+    a = growing_terms(a) if isinstance(a, SeriesResult) else a
+    b = growing_terms(b) if isinstance(b, SeriesResult) else b
 
-    def agree_upto(x, y):
-        cx = {t.power: t for t in x}
-        cy = {t.power: t for t in y}
-        for p in sorted(set(cx) | set(cy)):
-            if p not in cx or p not in cy:
-                return None if p not in cx and p not in cy else p  # unknown beyond: stop there
-            if abs(cx[p].coefficient - cy[p].coefficient) > tol * max(1, abs(cx[p].coefficient)):
+    def fails_at(x, y):
+        cx, cy = dict(x), dict(y)
+        for p in sorted(set(cx) & set(cy)):
+            if abs(mpmath.mpf(cx[p]) - mpmath.mpf(cy[p])) > tol * max(1, abs(mpmath.mpf(cx[p]))):
                 return p
+        if set(cx) != set(cy) and min(set(cx) ^ set(cy)) < max(set(cx) & set(cy), default=-10 ** 9):
+            return min(set(cx) ^ set(cy))  # a power known in one series only, below the common ones
         return None
 
     worst = None
-    for x_family, y_family in ((a, b), (b, a)):
-        for x in _growing(x_family):
-            fails = [agree_upto(x, y) for y in _growing(y_family)]
+    for xs, ys in ((a, b), (b, a)):
+        for x in xs:
+            fails = [fails_at(x, y) for y in ys]
             best = None if None in fails else max(fails, default=None)
             if best is not None and (worst is None or best < worst):
                 worst = best

@@ -101,7 +101,7 @@ def _series_entry(fam):
     conjectured closed forms, and the checks against the continuation."""
     import mpmath
 
-    from .cases.series import family_series, spectrum_limits
+    from .cases.series import family_series, growing_terms, spectrum_limits
 
     r = family_series(fam, order=SERIES_ORDER, digits=SERIES_DIGITS, identify=True)
     forms = {(name, f["power"]): f["form"] for name, fs in r.identified.items() for f in fs}
@@ -119,8 +119,10 @@ def _series_entry(fam):
     rem = [abs(float(x["ratio"]) - 1) for v in r.checks["remainder"].values() if v for x in v["ratios"][-2:]]
     ex = [e["digits_agreeing"] for v in r.checks["extrapolation"].values() for e in v]
     loss = [t.as_dict() | {"form": forms.get(("loss", t.power))} for t in r.series["loss"]]
+    growing = [[[p, mpmath.nstr(c, 25)] for p, c in terms] for terms in growing_terms(r)]
     return {"loss": loss, "limits": limits, "remainder_worst": max(rem, default=None),
-            "extrapolation_digits": min(ex, default=None), "seconds": round(r.seconds, 1)}
+            "extrapolation_digits": min(ex, default=None), "growing_eigenvalues": growing,
+            "seconds": round(r.seconds, 1)}
 
 
 def _identify_term(term):
@@ -233,6 +235,7 @@ def markdown(report):
         loss = " ".join(_term_text(t) for t in sr["loss"][:3])
         lines.append(f"| {f['name']} | {loss} + ... | {_num(sr['remainder_worst'], '.1e')} | "
                      f"{_num(sr['extrapolation_digits'], 'd')} digits |")
+    lines += _pairwise_lines(report)
     lines += ["", "Limits of the Hessian spectrum (Theorem 2 of the seed paper, as numbers): the bulk eigenvalues "
               "tend to constants, the `Θ(d)` ones grow like `slope · d`.", "",
               "| family | block | multiplicity | kind | limit (bulk) or slope (Θ(d)) | conjectured closed form |",
@@ -287,6 +290,29 @@ def _enclosure_text(c):
 def _certified_text(r):
     value = r.get("morse_certified")
     return "n/a" if value is None else f"{value} ✓"
+
+
+def _pairwise_lines(report):
+    """The order in ``t`` at which the spectra of two families first differ (eigenvalues whose
+    multiplicity grows with ``d``; :func:`cases.series.first_difference`)."""
+    from .cases.series import first_difference
+
+    fams = [(f["name"], f["series"]["growing_eigenvalues"]) for f in report["families"]
+            if f.get("series") and "growing_eigenvalues" in f["series"]]
+    if len(fams) < 2:
+        return []
+    lines = ["", "Order in `t` at which the spectra of two families first differ (the eigenvalues whose "
+             "multiplicity grows with `d`, each matched to its best partner; `=`: equal to every computed "
+             "order). The seed paper's statement that spurious and global minima have the same curvature "
+             "to `O(d^(-1/2))` is the row of sd-i.", "",
+             "| | " + " | ".join(n for n, _ in fams) + " |", "|---|" + "---|" * len(fams)]
+    for name, terms in fams:
+        cells = []
+        for other, other_terms in fams:
+            p = first_difference(terms, other_terms)
+            cells.append("=" if p is None else f"t^{p}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _term_text(t):
