@@ -453,6 +453,14 @@ def extrapolate(ts, fs, leading, count):
     return poly[:count]
 
 
+JUDGED_D = (10 ** 10,)
+"""The remainder test is judged at these ``d`` (the deviation of remainder / next term from 1
+shrinks like ``t``: ``~C 10^-5`` here). At ``d = 10^12`` the remainder after ``N`` terms
+(``~ t^(N+1)``) falls below the error of the leading coefficients times their power of ``t``
+(``10^-(digits+10) t^leading``), so the ratio there measures the coefficients' last digits, not
+the series (it is still reported)."""
+
+
 def run_checks(family, setting, result, dps):
     """The remainder test at ``d = 10^4 ... 10^12`` and the extrapolation of the continuation
     values at ``t_j = 10^-2 (1/1.6)^j`` (22 points) for the loss and every parameter."""
@@ -466,6 +474,7 @@ def run_checks(family, setting, result, dps):
         ds_ex = [1 / (t * t) for t in ts]
     ex_rows = _continuation_values(family, setting, ds_ex, dps2)
     checks = {"remainder": {}, "extrapolation": {}}
+    judged = [str(d) for d in JUDGED_D]
     with mpmath.workdps(dps2):
         for name in names:
             terms = result.series[name]
@@ -487,6 +496,12 @@ def run_checks(family, setting, result, dps):
                     agree.append({"power": lead + k, "extrapolated": _dec(c, 20),
                                   "digits_agreeing": _agreement(c, match[0].coefficient)})
             checks["extrapolation"][name] = agree
+    deviations = [abs(mpmath.mpf(r["ratio"]) - 1) for v in checks["remainder"].values() if v
+                  for r in v["ratios"] if r["d"] in judged]
+    checks["remainder_judged_at"] = judged
+    checks["remainder_worst_deviation"] = float(max(deviations)) if deviations else None
+    checks["extrapolation_fewest_digits"] = min((e["digits_agreeing"] for v in checks["extrapolation"].values()
+                                                 for e in v), default=None)
     return checks
 
 

@@ -26,10 +26,13 @@ def _check_against_continuation(result, min_digits=15):
     for name, rem in result.checks["remainder"].items():
         if rem is None:
             continue
-        ratios = [float(r["ratio"]) for r in rem["ratios"]]
-        # remainder / next term -> 1 as d -> infinity (t -> 0): the series is the expansion
-        assert abs(ratios[-2] - 1) < 1e-2 and abs(ratios[-1] - 1) < 1e-2, (name, ratios)
-        assert abs(ratios[2] - 1) > abs(ratios[-2] - 1) or abs(ratios[2] - 1) < 1e-6, (name, ratios)
+        ratios = {r["d"]: float(r["ratio"]) for r in rem["ratios"]}
+        # remainder / next term -> 1 as d -> infinity (t -> 0), like t: the series is the expansion
+        dev = [abs(ratios[str(10 ** k)] - 1) for k in (4, 6, 8, 10)]
+        assert dev[3] < 1e-2, (name, ratios)
+        assert (dev[3] < 0.2 * dev[2] and dev[2] < 0.2 * dev[1]) or dev[3] < 1e-6, (name, ratios)  # like t
+    worst = result.checks["remainder_worst_deviation"]
+    assert worst is None or worst < 1e-2  # None: no series has a further term (the global minimum)
     for name, rows in result.checks["extrapolation"].items():
         assert rows and all(r["digits_agreeing"] >= min_digits for r in rows[:3]), (name, rows)
 

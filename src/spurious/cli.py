@@ -395,14 +395,13 @@ def cmd_series(args):
               f"{min(t['digits'] for t in terms)}+ digits)")
     rem = data["checks"].get("remainder", {})
     ex = data["checks"].get("extrapolation", {})
-    if rem:
-        worst = max((abs(float(r["ratio"]) - 1) for v in rem.values() if v for r in v["ratios"][-2:]), default=0)
-        print(f"check: remainder / next term at d = 1e10 and 1e12 within {worst:.1e} of 1 "
-              f"(the series is the expansion of the continued family)")
-    if ex:
-        low = min((e["digits_agreeing"] for v in ex.values() for e in v), default=0)
+    worst = data["checks"].get("remainder_worst_deviation")
+    if rem and worst is not None:
+        print(f"check: remainder / next term at d = {' and '.join(data['checks']['remainder_judged_at'])} "
+              f"within {worst:.1e} of 1 (the series is the expansion of the continued family)")
+    if ex and data["checks"].get("extrapolation_fewest_digits") is not None:
         print(f"check: Neville extrapolation of the continuation agrees with the first coefficients "
-              f"to {low}+ digits")
+              f"to {data['checks']['extrapolation_fewest_digits']}+ digits")
     if data["identified"]:
         print("conjectured closed forms (PSLQ; each agrees with the coefficient to at least 15 digits "
               "beyond the size of its integers; conjectures, not proofs):")

@@ -116,12 +116,10 @@ def _series_entry(fam):
                        "multiplicity": row["multiplicity"], "power": row["power"],
                        "limit": mpmath.nstr(row["limit"], 15), "digits": row["digits"],
                        "form": eigen_forms.get((row["representation"], row["index"]))})
-    rem = [abs(float(x["ratio"]) - 1) for v in r.checks["remainder"].values() if v for x in v["ratios"][-2:]]
-    ex = [e["digits_agreeing"] for v in r.checks["extrapolation"].values() for e in v]
     loss = [t.as_dict() | {"form": forms.get(("loss", t.power))} for t in r.series["loss"]]
     growing = [[[p, mpmath.nstr(c, 25)] for p, c in terms] for terms in growing_terms(r)]
-    return {"loss": loss, "limits": limits, "remainder_worst": max(rem, default=None),
-            "extrapolation_digits": min(ex, default=None), "growing_eigenvalues": growing,
+    return {"loss": loss, "limits": limits, "remainder_worst": r.checks["remainder_worst_deviation"],
+            "extrapolation_digits": r.checks["extrapolation_fewest_digits"], "growing_eigenvalues": growing,
             "seconds": round(r.seconds, 1)}
 
 
@@ -223,7 +221,7 @@ def markdown(report):
               "Each family expanded by formal Newton on Laurent series in `t = d^(-1/2)` (`spurious series`; the "
               "same kernels run on series). Coefficients are *verified* (two working precisions agree) and "
               "checked against the continuation at `d = 10^4 ... 10^12`: the remainder after the printed terms "
-              "behaves like the next term (worst deviation of remainder/next term from 1 at `d = 10^10, 10^12`), "
+              "behaves like the next term (worst deviation of remainder/next term from 1 at `d = 10^10`), "
               "and a Neville extrapolation of the continuation reproduces the first coefficients (digits on "
               "which they agree). Closed forms are PSLQ *conjectures* (they match to 15+ digits beyond the size "
               "of their integers), not proofs.", "",
