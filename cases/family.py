@@ -61,13 +61,24 @@ class Family:
     d_max: float = 1e4
     provenance: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    special: tuple = ()
+    """Sizes of the special blocks when there are several (``q`` their sum), e.g. ``(1, 1)`` for
+    ``Delta(S_{d-2} x S_1 x S_1)``; empty: one special block of size ``q`` (the catalogue)."""
+
+    def __post_init__(self):
+        if self.special and sum(self.special) != self.q:
+            raise FamilyError(f"special blocks {self.special} do not add up to q = {self.q}")
 
     @property
     def blocks(self):
+        if self.special:
+            return (REAL, *self.special)
         return (REAL,) if self.q == 0 else (REAL, self.q)
 
     @property
     def isotropy(self):
+        if self.special:
+            return "Delta(S_{d-%d} x %s)" % (self.q, " x ".join(f"S_{n}" for n in self.special))
         return "Delta S_d" if self.q == 0 else f"Delta(S_{{d-{self.q}}} x S_{self.q})"
 
     @property
