@@ -106,6 +106,7 @@ import decimal
 import fractions
 import math
 import platform
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -155,6 +156,7 @@ def _exact_string(value):
         raise TypeError(f"expected a real number, got {value!r}")
     if isinstance(value, str):
         s = value.strip()
+        _check_exponent(s)
         try:
             fractions.Fraction(s)
         except (ValueError, ZeroDivisionError):
@@ -186,7 +188,21 @@ def _exact_string(value):
     raise TypeError(f"expected a real number, got {type(value).__name__}")
 
 
+MAX_EXPONENT = 10_000
+"""Decimal exponents beyond this are refused: ``Fraction("1e999999999")`` would build a number of
+a billion digits (minutes of work) for a value no certificate needs."""
+
+
+def _check_exponent(s):
+    m = re.search(r"[eE]([+-]?\d+)\s*$", s)
+    if m and abs(int(m.group(1))) > MAX_EXPONENT:
+        raise ValueError(f"not a usable exact number: {s[:40]!r} (exponent beyond {MAX_EXPONENT})")
+    if len(s) > 20_000:
+        raise ValueError("not a usable exact number: more than 20,000 characters")
+
+
 def _fraction(s):
+    _check_exponent(s)
     return fractions.Fraction(s)
 
 
@@ -241,7 +257,7 @@ def _krawczyk_core(xt, radii, G, J, dps):
     ``G`` the equations at the centre and ``J`` their Jacobian over the box (balls). Returns
     ``(ok, worst, message, devs)``: ``ok`` when every ``|K_i - x~_i|`` is certainly below
     ``radii[i]``, ``worst`` the largest ratio ``|K_i - x~_i| / radii[i]`` (a string), ``devs``
-    the upper bounds of ``|K_i - x~_i|`` (balls; the zero lies in ``x~_i +- devs[i]``)."""
+    the balls containing ``K_i - x~_i`` (the zero lies in ``x~_i + devs[i]``)."""
     from flint import arb
 
     m = len(xt)
@@ -264,7 +280,7 @@ def _krawczyk_core(xt, radii, G, J, dps):
         dev = k.abs_upper()  # |K_i - x~_i| <= dev
         if not dev.is_finite():
             return False, None, "K(X) is not finite at this precision", None
-        devs.append(dev)
+        devs.append(k)  # K_i - x~_i as a ball (its abs_upper is dev)
         ratio = dev / radii[i]
         worst = ratio if worst is None or float(ratio.mid()) > float(worst.mid()) else worst
         if not dev < radii[i]:
@@ -322,7 +338,9 @@ def _crossing_uniqueness(st, label, mid, radius, d_lo, d_hi, dps):
 
     from spurious.kernels.jets import JetContext, determinant
 
-    monitor = next(m for m in family_monitors(st) if m.label == label)
+    monitor = next((m for m in family_monitors(st) if m.label == label), None)
+    if monitor is None:
+        return False, f"no isotypic block {label!r}", None, None
     idx = [int(i) for i in slice_unknowns(st)]
     m = len(idx)
     jets = JetContext(ARB, 1)
@@ -351,8 +369,8 @@ def _crossing_uniqueness(st, label, mid, radius, d_lo, d_hi, dps):
             return False, f"the extended system cannot be enclosed on the box: {err}", None, None
         radii = [r] * m + [half]
         ok, worst, message, devs = _krawczyk_core(xt + [d_c], radii, G, J, dps)
-        if message is None and ok:  # the zero lies in K(Z): d* in d_c +- devs[-1], rounded outward
-            enclosure = (_outward(d_c - devs[-1], dps, -1), _outward(d_c + devs[-1], dps, +1))
+        if message is None and ok:  # the zero lies in K(Z): d* in d_c + devs[-1], rounded outward
+            enclosure = (_outward(d_c + devs[-1], dps, -1), _outward(d_c + devs[-1], dps, +1))
     if message is not None:
         return False, message, None, None
     if not ok:
@@ -647,7 +665,7 @@ def _is_teacher(st, mid):
         values = [_fraction(v) for v in mid]
     except (ValueError, ZeroDivisionError):
         return False
-    if any(v.denominator != 1 for v in values):
+    if any(v.denominator != 1 or abs(v) > 1 for v in values):  # the teacher's entries are 0 and 1
         return False
     full = with_second_layer(st, np.array([float(v) for v in values]), [1.0] * len(st.sizes))
     d_int = int(round(float(st.fixed_total))) + 3 if st.real_block is not None else int(st.fixed_total)
@@ -831,9 +849,24 @@ def _require(data, key, kind):
     return data[key]
 
 
+def _flag_claims(entry, prefix, proved_keys, index_key=None):
+    """The summary fields a reader looks at must say what the proved flags say: ``certified``
+    is the conjunction of ``proved_keys``; ``index_key`` (the Morse index) is null unless its
+    flag holds."""
+    if not isinstance(entry, dict):
+        raise ValueError("malformed certificate: an entry is not an object")
+    flags = [entry.get(k) is True for k in proved_keys]
+    out = [(f"{prefix}: 'certified' agrees with {' and '.join(proved_keys)}",
+            entry.get("certified") is all(flags), f"certified = {entry.get('certified')!r}")]
+    if index_key is not None and entry.get("morse_certified") is not True:
+        out.append((f"{prefix}: no Morse index without its proof", entry.get(index_key) is None,
+                    f"{index_key} = {entry.get(index_key)!r}"))
+    return out
+
+
 def _recheck_point(family, setting, p, prefix, dps_default=None):
     """Claims of one point entry: (C1) on its box; (C4) sign by sign and the index."""
-    out = []
+    out = _flag_claims(p, prefix, ("point_certified", "morse_certified"), "morse_index")
     st = family.structure(setting)
     idx = slice_unknowns(st)
     names = [st.names[int(i)] for i in idx]
@@ -895,13 +928,25 @@ def check_certificate(data):
     setting = _require(data, "setting", str)
     family.structure(setting)
     claims = []
-    for n, p in enumerate(_require(data, "points", list)):
+    points, crossings = _require(data, "points", list), _require(data, "crossings", list)
+    if not all(isinstance(e, dict) for e in points + crossings):
+        raise ValueError("malformed certificate: a point or crossing entry is not an object")
+    entries = [e.get("certified") is True for e in points + crossings]
+    claims.append(("the certificate's 'certified' agrees with its entries", data.get("certified") is all(entries),
+                   f"certified = {data.get('certified')!r}"))
+    for n, p in enumerate(points):
         claims += _recheck_point(family, setting, p, f"point {n} (d = {p.get('d')})")
     st = family.structure(setting)
     idx = slice_unknowns(st)
     names = [st.names[int(i)] for i in idx]
-    for n, c in enumerate(_require(data, "crossings", list)):
+    labels = [m.label for m in family_monitors(st)]
+    for n, c in enumerate(crossings):
         prefix = f"crossing {n} ({c.get('representation')})"
+        claims += _flag_claims(c, prefix, ("existence", "uniqueness"))
+        if c.get("representation") not in labels:
+            raise ValueError(f"malformed certificate: {c.get('representation')!r} is not a block of {family.name}")
+        if not isinstance(c.get("negative_eigenvalues", {}), dict):
+            raise ValueError("malformed certificate: 'negative_eigenvalues' is not an object")
         if not c.get("certified"):
             claims.append((f"{prefix}: not claimed", True, c.get("reason") or ""))
             continue
@@ -930,8 +975,10 @@ def check_certificate(data):
                 claims.append((f"{prefix}: end {which}", False, "the end point is missing or not certified"))
                 negs.append(None)
                 continue
-            sub = _recheck_point(family, setting, {**p, "morse_certified": False}, f"{prefix} end {which}")
-            claims += sub[:1]
+            claims += _flag_claims(p, f"{prefix} end {which}", ("point_certified", "morse_certified"), "morse_index")
+            point_only = {**p, "morse_certified": False, "certified": False, "morse_index": None}
+            sub = _recheck_point(family, setting, point_only, f"{prefix} end {which}")
+            claims += [c for c in sub if "(C1" in c[0] or "(C7)" in c[0]]
             pm = [_exact_string(v) for v in p["midpoint"].values()]
             claims.append((f"{prefix}: box at {which} inside the branch box", _inside(mid, radius, pm,
                            _exact_string(p["radius"]), dps), ""))

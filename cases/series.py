@@ -60,7 +60,7 @@ __all__ = ["SeriesResult", "Term", "expand", "extrapolate", "family_series", "re
 VARIABLE = "t = d^(-1/2)"
 LIMIT_D = 10 ** 12
 SNAP = mpmath.mpf("1e-8")
-MARGIN = 8
+MARGIN = 12
 """Orders of ``t`` computed beyond those requested (the kernels' Laurent arithmetic loses a
 few orders to the poles of ``n`` and of the kernel's second derivatives)."""
 
@@ -193,6 +193,8 @@ SEED_POINTS = (12, 9, 15)
 seed's contamination of the coefficients beyond the leading one is ``O(t*^3) = 1e-36``, above the
 zero threshold ``10^(-dps/2)`` (``dps >= MIN_DPS``), so Newton removes it."""
 MIN_DPS = 80
+MIN_ORDER = 4
+"""Terms computed at least (only ``order`` are reported)."""
 
 
 def _eigen_series(ctx, B, target, max_iter=40):
@@ -296,11 +298,12 @@ def expand(family, setting="fixed", order=8, dps=60):
 def _expand(st, ctx, x_far, x0):
     """:func:`expand` inside the series' working precision."""
     x, K = _formal_solution(st, x_far, x0, ctx)
+    x = [Laurent(s.v, s.c[:max(K - s.v, 0)], ctx) for s in x]  # known modulo t^K: say so downstream
     d = ctx.dimension()
     bd = ctx.block_derivatives(st, x, d, 0)
     out = {"loss": bd.loss}
     for name, s in zip(st.names, x):
-        out[name] = Laurent(s.v, s.c[:max(K - s.v, 0)], ctx)
+        out[name] = s
     dec = _decomposition(st)
     state = dec.prepare(ctx, x, d)
     eigen, mult = {}, {}
@@ -315,10 +318,12 @@ def _expand(st, ctx, x_far, x0):
 def _terms(s, order, other=None):
     """Terms of the series ``s`` from its valuation, ``order`` of them (fewer if not known),
     with digits from the agreement with ``other`` (the second run)."""
+    known = len(s.c) > 0
     s = s.normalized()
     zero_digits = int(mpmath.mp.dps) // 2  # a zero is printed as 0 to dps/2 decimal places
-    if not s.c:  # zero to every computed order (the loss of the global minimum)
-        return [Term(0, mpmath.mpf(0), zero_digits)]
+    if not s.c:  # zero to every computed order (the loss of the global minimum) -- if anything is known
+        other_zero = other is not None and not other.c
+        return [Term(0, mpmath.mpf(0), zero_digits)] if known and other_zero else []
     terms = []
     zero = mpmath.mpf(10) ** -(zero_digits + 2)
     for k in range(s.v, s.v + order):
@@ -358,10 +363,11 @@ def family_series(family, order=8, digits=30, setting="fixed", checks=True, iden
     t0 = time.perf_counter()
     family = as_family(family)
     dps = max(int(digits) + 50, MIN_DPS)  # the Laurent arithmetic loses about 30 digits to cancellation
-    first = expand(family, setting, order, dps)
+    inner = max(int(order), MIN_ORDER)  # clusters of eigenvalues need a few orders to split
+    first = expand(family, setting, inner, dps)
     if progress:
         progress(0.4, "second precision")
-    second = expand(family, setting, order, dps + 20)
+    second = expand(family, setting, inner, dps + 20)
     with mpmath.workdps(dps):
         series, eigen = {}, {}
         for name, s in first[0].items():
@@ -461,6 +467,22 @@ shrinks like ``t``: ``~C 10^-5`` here). At ``d = 10^12`` the remainder after ``N
 the series (it is still reported)."""
 
 
+REMAINDER_TOL = 1e-2
+"""The remainder test passes when remainder / next term is within this of 1 at ``JUDGED_D``."""
+
+
+def _applicable(terms, lead, n_terms, d, digits):
+    """Whether the next term at ``d`` exceeds the error of the leading terms (their verified
+    digits times their size): only then does remainder / next term test the series."""
+    if lead is None or len(terms) <= n_terms:
+        return False
+    with mpmath.workdps(digits + 60):
+        t = 1 / mpmath.sqrt(mpmath.mpf(d))
+        nxt = terms[n_terms]
+        err = max(abs(term.coefficient) * t ** term.power * mpmath.mpf(10) ** -term.digits for term in terms[:n_terms])
+        return bool(abs(nxt.coefficient) * t ** nxt.power > 1000 * err)
+
+
 def run_checks(family, setting, result, dps):
     """The remainder test at ``d = 10^4 ... 10^12`` and the extrapolation of the continuation
     values at ``t_j = 10^-2 (1/1.6)^j`` (22 points) for the loss and every parameter."""
@@ -481,8 +503,11 @@ def run_checks(family, setting, result, dps):
             values = [(r["d"], r["loss"] if name == "loss" else r["x"][st.names.index(name)]) for r in rows]
             n_terms = max(1, min(result.order, len(terms)) - 1)
             rem = remainder_test(terms, values, n_terms)
+            lead = next((t for t in terms if t.coefficient != 0), None)
             checks["remainder"][name] = None if rem is None else {
-                "terms": n_terms, "ratios": [{"d": str(d), "ratio": _dec(q, 6)} for d, q in rem]}
+                "terms": n_terms, "ratios": [{"d": str(d), "ratio": _dec(q, 6),
+                                              "applicable": _applicable(terms, lead, n_terms, d, result.digits)}
+                                             for d, q in rem]}
             nonzero = [t for t in terms if abs(t.coefficient) > mpmath.mpf("1e-30")]
             if not nonzero:
                 continue
@@ -497,9 +522,10 @@ def run_checks(family, setting, result, dps):
                                   "digits_agreeing": _agreement(c, match[0].coefficient)})
             checks["extrapolation"][name] = agree
     deviations = [abs(mpmath.mpf(r["ratio"]) - 1) for v in checks["remainder"].values() if v
-                  for r in v["ratios"] if r["d"] in judged]
+                  for r in v["ratios"] if r["d"] in judged and r["applicable"]]
     checks["remainder_judged_at"] = judged
     checks["remainder_worst_deviation"] = float(max(deviations)) if deviations else None
+    checks["remainder_pass"] = None if not deviations else bool(max(deviations) < REMAINDER_TOL)
     checks["extrapolation_fewest_digits"] = min((e["digits_agreeing"] for v in checks["extrapolation"].values()
                                                  for e in v), default=None)
     return checks
@@ -565,7 +591,7 @@ def identify_coefficients(result, min_digits=20):
                 continue
             hit = identify(term.coefficient, term.digits)
             if hit:
-                found.append({"power": term.power, "form": hit[0], "checked_digits": hit[1]})
+                found.append({"power": term.power, "form": hit[0], "checked_digits": min(hit[1], term.digits)})
         if found:
             out[name] = found
     return out

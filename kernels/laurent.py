@@ -22,8 +22,10 @@ out as mpmath numbers (:meth:`Laurent.coefficient`). A leading coefficient that 
 rounding (an exact cancellation computed in floating point, e.g. ``AB - C^2`` for two rows that
 become parallel as ``d -> infinity``) is dropped when it is below ``tol`` (the context's; by
 default ``10^(-dps/2)`` at the working precision), which raises the valuation. Where the
-valuation cannot be told -- every known coefficient below ``tol`` -- a decision raises
-:class:`~kernels.backend.PrecisionError` (ask for more terms).
+valuation cannot be told -- every known coefficient below ``tol`` -- ``sqrt``, division and
+``leading`` raise :class:`~kernels.backend.PrecisionError` (ask for more terms); a comparison
+of two series equal to every known order says "equal" (the kernels compare rows that are
+identical, e.g. in two blocks of the same size).
 """
 from __future__ import annotations
 
@@ -186,6 +188,8 @@ class Laurent:
     def __truediv__(self, other):
         if not isinstance(other, Laurent):
             o = _mpfr(other)
+            if o == 0:
+                raise ZeroDivisionError("division of a series by 0")
             return Laurent(self.v, [a / o for a in self.c], self.ctx)
         return self * other.reciprocal()
 

@@ -365,7 +365,9 @@ def cmd_refine(args):
 
 
 def cmd_series(args):
+    from .cases.family import FamilyError
     from .cases.series import VARIABLE, family_series, first_difference, spectrum_limits
+    from .kernels.contexts import PrecisionError
     from .progress import Progress
 
     fam = _case(args.case)
@@ -374,6 +376,8 @@ def cmd_series(args):
     try:
         result = family_series(fam, order=args.order, digits=args.digits, identify=args.identify,
                                progress=lambda f, note="": bar.update(f, note))
+    except (PrecisionError, FamilyError) as err:
+        raise UserError(f"cannot expand {fam.name}: {err} (try another --order or more --digits)")
     finally:
         bar.close()
     data = result.as_dict()
@@ -397,8 +401,13 @@ def cmd_series(args):
     ex = data["checks"].get("extrapolation", {})
     worst = data["checks"].get("remainder_worst_deviation")
     if rem and worst is not None:
+        verdict = ("passed: the series is the expansion of the continued family" if data["checks"]["remainder_pass"]
+                   else "FAILED: the series does not match the continued family")
         print(f"check: remainder / next term at d = {' and '.join(data['checks']['remainder_judged_at'])} "
-              f"within {worst:.1e} of 1 (the series is the expansion of the continued family)")
+              f"within {worst:.1e} of 1 ({verdict})")
+    elif rem:
+        print("check: remainder test not applicable at this order (the remainder at d = 1e10 is below the "
+              "coefficients' verified digits); lower --order or raise --digits")
     if ex and data["checks"].get("extrapolation_fewest_digits") is not None:
         print(f"check: Neville extrapolation of the continuation agrees with the first coefficients "
               f"to {data['checks']['extrapolation_fewest_digits']}+ digits")
@@ -441,6 +450,19 @@ def cmd_report(args):
     print(f"wrote {path}")
 
 
+def _exact_number(text, option, hint):
+    """``text`` as an exact Fraction (decimal or p/q), or a one-line UserError; exponents beyond
+    ``cases.certify.MAX_EXPONENT`` are refused before parsing (they would take minutes)."""
+    from .cases.certify import _check_exponent
+
+    try:
+        _check_exponent(text.strip())
+        return fractions.Fraction(text.strip())
+    except (ValueError, ZeroDivisionError) as err:
+        raise UserError(f"{option} {text[:40]!r} is not an exact number" + (f" ({hint})" if hint else "")
+                        + (f": {err}" if "exponent" in str(err) else ""))
+
+
 CERTIFY_ALL_TO = 100
 """``certify --all`` without ``--d``/``--d-range``/``--crossings``: every integer d up to this."""
 
@@ -448,10 +470,9 @@ CERTIFY_ALL_TO = 100
 def _certify_ds(fam, args):
     """The exact d (strings) a ``certify`` command asks for, for one family."""
     if args.d is not None:
-        try:
-            exact = fractions.Fraction(args.d.strip())
-        except (ValueError, ZeroDivisionError):
-            raise UserError(f"--d {args.d!r} is not an exact number (write e.g. 6, 5.5 or 11/2)")
+        exact = _exact_number(args.d, "--d", "write e.g. 6, 5.5 or 11/2")
+        if args.all and not fam.d_min < float(exact) <= fam.d_max:
+            return []  # --all: a family whose range does not hold d is skipped, as with --d-range
         fam.check_d(float(exact))
         return [args.d.strip()]
     if args.d_range is None and not (args.all and not args.crossings):
@@ -484,13 +505,15 @@ def cmd_certify(args):
         fam.structure(args.setting)
     plan = [(fam, _certify_ds(fam, args)) for fam in fams]
     try:
-        halfwidth = fractions.Fraction(args.halfwidth.strip())
-    except (ValueError, ZeroDivisionError):
+        halfwidth = _exact_number(args.halfwidth, "--halfwidth", "")
+    except UserError:
         halfwidth = None
     if halfwidth is None or not 0 < halfwidth < 1:
         raise UserError(f"--halfwidth {args.halfwidth!r} must be an exact number in (0, 1), e.g. 1e-30")
     crossings_too = args.crossings or (args.all and args.d is None and args.d_range is None)
     if not crossings_too and not any(ds for _, ds in plan):
+        if args.d is not None:
+            raise UserError(f"d = {args.d} is outside the range of every family of the catalogue")
         lo, hi = args.d_range
         raise UserError(f"no integer d in [{lo:g}, {hi:g}] inside the range of any family of the catalogue")
     out = None
@@ -521,7 +544,8 @@ def cmd_certify(args):
             _print_certificate(doc, args.digits)
         if args.all:
             claims = [e["certified"] for doc in documents for e in doc["points"] + doc["crossings"]]
-            print(f"{sum(claims)} of {len(claims)} claims certified, {len(documents)} families")
+            used = sum(1 for doc in documents if doc["points"] or doc["crossings"])
+            print(f"{sum(claims)} of {len(claims)} claims certified, {used} families")
         if out is not None:
             print(f"wrote {out} (re-check it with: spurious check {out})")
 
