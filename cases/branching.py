@@ -42,7 +42,8 @@ from .family import Family, FamilyError, newton_at, point_from_seed, slice_unkno
 from .problem import family_problem
 from .spectrum import hessian_spectrum
 
-__all__ = ["Axial", "NewBranch", "axial_subgroups", "branches_at_crossing", "child_family", "embedding_matrix"]
+__all__ = ["Axial", "NewBranch", "axial_subgroups", "branch_graph", "branches_at_crossing", "child_family",
+           "embedding_matrix"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,9 @@ def branches_at_crossing(family, label, d_star, max_j=2, d_span=4.0, integer_che
             nb.message += (f"; not continued: the isotypic spectrum of {axial.isotropy} needs d > {child.d_min} "
                            f"(d* = {d_star:.6g})")
         elif res.success:
-            for point in res.points:
+            # a pitchfork's two points are images of each other under the normaliser (v -> -v):
+            # one branch up to symmetry, continued once
+            for point in res.points[:1] if res.kind == "pitchfork" else res.points:
                 direction = 1 if point.d > d_star else -1
                 settings = ArclengthSettings(ds=0.02, ds_max=0.2, direction=direction, max_steps=400,
                                              d_min=max(child.d_min + 1e-6, d_star - d_span), d_max=d_star + d_span)
@@ -203,3 +206,47 @@ def sol_loss(st, x, d):
     from spurious.kernels import block_derivatives
 
     return block_derivatives(st, x, float(d), order=0).loss
+
+
+def branch_graph(family, digits=20, max_j=2, d_span=4.0, progress=None, refined=None, only=None):
+    """Every crossing of ``family`` with the branches born there: a JSON-ready dict with
+    ``case``, ``crossings`` (``d_star``, ``representation``, ``branches`` -- isotropy, kind,
+    expected kind, side, events, samples at integer ``d`` -- or ``reason`` where the component
+    is not handled) and the ``graph`` (nodes: the family and each new branch; edges: the branch
+    points). Curves of loss against ``d`` for the figure are in ``curves``. ``refined``: a
+    :class:`RefineResult` of the family already computed (fixed setting); ``only``: the index of
+    the one crossing to treat."""
+    from spurious.api import refine_case
+
+    refined = refined if refined is not None else refine_case(family, "fixed", digits=digits)
+    out = {"case": family.name, "crossings": [], "graph": {"nodes": [{"id": family.name,
+           "isotropy": family.isotropy}], "edges": []}, "curves": []}
+    parent = refined.branch
+    out["curves"].append({"id": family.name, "d": [float(v) for v in parent.d],
+                          "loss": [float(v) for v in parent.values["loss"]],
+                          "morse_index": [float(v) for v in parent.values["morse_index"]]})
+    for n, c in enumerate(refined.crossings):
+        if only is not None and n != only:
+            continue
+        if progress:
+            progress(n / max(1, len(refined.crossings)), c.representation)
+        entry = {"d_star": c.d_star, "representation": c.representation, "branches": [], "reason": None}
+        try:
+            found = branches_at_crossing(family, c.representation, float(c.d_star), max_j=max_j, d_span=d_span)
+        except FamilyError as err:
+            entry["reason"] = str(err)
+            out["crossings"].append(entry)
+            continue
+        for nb in found:
+            node = f"{family.name}@{float(c.d_star):.6f}/{nb.isotropy}"
+            entry["branches"].append({"id": node, **nb.as_dict()})
+            out["graph"]["nodes"].append({"id": node, "isotropy": nb.isotropy, "kind": nb.kind})
+            out["graph"]["edges"].append({"from": family.name, "to": node, "d_star": c.d_star,
+                                          "representation": c.representation, "kind": nb.kind})
+            for b in nb.branches:
+                if len(b):
+                    out["curves"].append({"id": node, "d": [float(v) for v in b.d],
+                                          "loss": [float(v) for v in b.values["loss"]],
+                                          "morse_index": [float(v) for v in b.values["morse_index"]]})
+        out["crossings"].append(entry)
+    return out

@@ -53,3 +53,25 @@ def test_unsupported_component_says_why():
         axial_subgroups(get_case("sd-ii"), "[d-2,1,1](S_{d})")
     kinds = [a.expected for a in axial_subgroups(get_case("sd3-i"), "trivial(S_{d-3}) x standard(S_3)")]
     assert kinds == ["transcritical"]
+
+
+def test_branches_command_json_contract_and_figure(tmp_path, monkeypatch, capsys):
+    import json
+
+    from spurious.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["branches", "sd2-i", "--crossing", "0", "--json", "--out", "born.png", "--quiet"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["case"] == "sd2-i" and len(data["crossings"]) == 1
+    c = data["crossings"][0]
+    assert set(c) >= {"d_star", "representation", "branches"} and c["representation"] == "trivial(S_{d-2}) x sign(S_2)"
+    (b,) = c["branches"]
+    assert set(b) >= {"isotropy", "kind", "side", "events", "samples"} and b["kind"] == "pitchfork"
+    s = b["samples"][0]
+    assert set(s) >= {"d", "W", "a", "loss", "morse_index"}
+    W = np.array(s["W"])
+    assert W.shape == (s["d"], s["d"]) and len(s["a"]) == s["d"]
+    assert (tmp_path / "born.png").stat().st_size > 1000
+    assert data["graph"]["edges"][0]["from"] == "sd2-i"
+    assert main(["branches", "sd2-i", "--out", "born.png", "--quiet"]) == 2  # exists: --force needed

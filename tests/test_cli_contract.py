@@ -104,6 +104,9 @@ def _bad_command_lines():
     lines += [["series"], ["series", "sd9"], ["series", "sd1-i", "--order", "0"], ["series", "sd1-i", "--order", "x"],
               ["series", "sd1-i", "--order", "99"], ["series", "sd1-i", "--digits", "5"],
               ["series", "sd1-i", "--compare"], ["series", "sd1-i", "--compare", "sd9"]]
+    lines += [["branches"], ["branches", "sd9"], ["branches", "sd1-i", "--crossing", "x"],
+              ["branches", "sd1-i", "--crossing", "5"], ["branches", "sd1-i", "--out", "notes"],
+              ["branches", "sd1-i", "--out", "fig.txt"]]
     lines += [["check"], ["check", "missing.json"], ["check", "notes"]]
     lines += [["check", p] for p in ("data.json", "bad.json", "empty.json", "notjson.json", "array.json", "thesis.tex")]
     return lines

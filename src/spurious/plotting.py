@@ -520,3 +520,34 @@ def plot_branch_file(path, out=None, force=False):
     except OSError as err:
         raise UserError(f"cannot write {out}: {err.strerror or err}") from None
     return out
+
+
+def branches_figure(graph):
+    """Bifurcation diagram of :func:`cases.branching.branch_graph`: loss against ``d`` for the
+    family and every branch born at its crossings, solid where a minimum (Morse index 0),
+    dashed where a saddle; each branch point marked."""
+    fig = _figure((7.5, 4.8))
+    ax = fig.add_subplot(1, 1, 1)
+    ids = list(dict.fromkeys(c["id"] for c in graph["curves"]))
+    colors = dict(zip(ids, _colors(len(ids))))
+    labelled = set()
+    for curve in graph["curves"]:
+        d, loss, index = (np.asarray(curve[k], dtype=float) for k in ("d", "loss", "morse_index"))
+        order = np.argsort(d)
+        d, loss, index = d[order], loss[order], index[order]
+        for minimum in (True, False):
+            y = np.where((index == 0) == minimum, loss, np.nan)
+            label = None
+            if curve["id"] not in labelled and np.isfinite(y).any():
+                label = curve["id"].split("/", 1)[-1]  # "sd1-i@5.585505/Delta(...)" -> "Delta(...)"
+                labelled.add(curve["id"])
+            ax.plot(d, y, "-" if minimum else "--", color=colors[curve["id"]], lw=1.6 if minimum else 1.1,
+                    label=label)
+    for c in graph["crossings"]:
+        if c["d_star"]:
+            ax.axvline(float(c["d_star"]), color="0.7", lw=0.8, zorder=0)
+    ax.set_xlabel("d")
+    ax.set_ylabel("loss")
+    ax.set_title(f"{graph['case']} and the branches born at its d* (solid: minimum, dashed: saddle)", fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    return fig

@@ -49,8 +49,10 @@ def build_report(names, digits, progress, finished=None, on_family=None):
             c["label"] = c["representation"]  # the block (monitor) whose eigenvalue crosses zero
         step(0.8, "certifying")
         _certify_entry(entry, fam, res, digits)
-        step(0.9, "series in d^-1/2")
+        step(0.85, "series in d^-1/2")
         entry["series"] = _series_entry(fam)
+        step(0.95, "branches born at d*")
+        entry["born"] = _born_entry(fam, res)
         entry = _json_ready(entry)
         out["families"].append(entry)
         if on_family is not None:
@@ -121,6 +123,22 @@ def _series_entry(fam):
     return {"loss": loss, "limits": limits, "remainder_worst": r.checks["remainder_worst_deviation"],
             "extrapolation_digits": r.checks["extrapolation_fewest_digits"], "growing_eigenvalues": growing,
             "seconds": round(r.seconds, 1)}
+
+
+def _born_entry(fam, refined):
+    """The branches born at each crossing (:func:`cases.branching.branch_graph`), without the
+    curves and the full ``W`` of the samples (the ``branches`` command gives those)."""
+    from .cases.branching import branch_graph
+
+    graph = branch_graph(fam, refined=refined)
+    out = []
+    for c in graph["crossings"]:
+        out.append({"d_star": c["d_star"], "representation": c["representation"], "reason": c["reason"],
+                    "branches": [{"isotropy": b["isotropy"], "kind": b["kind"], "expected_kind": b["expected_kind"],
+                                  "side": b["side"], "message": b["message"],
+                                  "samples": [{k: v for k, v in smp.items() if k not in ("W", "a")}
+                                              for smp in b["samples"]]} for b in c["branches"]]})
+    return out
 
 
 def _identify_term(term):
@@ -251,6 +269,7 @@ def markdown(report):
             lines.append(f"| {f['name']} | {row['representation']} | {row['multiplicity']} | {row['kind']} | "
                          f"{row['limit'] if row['power'] <= 0 else '0 (decays like t^' + str(row['power']) + ')'} | "
                          f"{row['form'] or ''} |")
+    lines += _born_lines(report)
     lines += ["", "## Loss and smallest Hessian eigenvalue at integer d", ""]
     for f in report["families"]:
         lines += [f"### {f['name']} ({f['isotropy']})", "",
@@ -288,6 +307,32 @@ def _enclosure_text(c):
 def _certified_text(r):
     value = r.get("morse_certified")
     return "n/a" if value is None else f"{value} ✓"
+
+
+def _born_lines(report):
+    """The section "Where spurious minima are born"."""
+    lines = ["", "## Where spurious minima are born", "",
+             "At each `d*` a family turns from a saddle into a spurious minimum (above its last `d*`) and, by "
+             "the equivariant branching lemma, branches of lower symmetry pass through it: found by branch "
+             "switching on the fixed space of each axial subgroup (`spurious branches`), classified, continued "
+             "over `d* -+ 4` and checked in the full space at integer `d` (gradient below 1e-10, spectrum equal "
+             "to `eigvalsh`).", "",
+             "| family | d* | block | new branch (isotropy) | bifurcation (predicted) | Morse index at integer d |",
+             "|---|---|---|---|---|---|"]
+    for f in report["families"]:
+        for c in f.get("born") or []:
+            if c["reason"]:
+                lines.append(f"| {f['name']} | {c['d_star'][:12]} | {c['representation']} | not handled: axial subgroups "
+                             "outside Delta(S_a x S_b x ...) | | |")
+                continue
+            for b in c["branches"]:
+                idx = ", ".join(f"{s['morse_index']} (d={s['d']})" for s in b["samples"][:6]) or (
+                    "not continued: d* is below the range of its isotypic spectrum" if "not continued" in b["message"]
+                    else "no integer d in range")
+                lines.append(f"| {f['name']} | {c['d_star'][:12]} | {c['representation']} | {b['isotropy']} | "
+                             f"{b['kind']}{'' if b['kind'] == b['expected_kind'] else ' (predicted ' + b['expected_kind'] + ')'}"
+                             f"{', ' + b['side'] if b['side'] != 'both' else ''} | {idx} |")
+    return lines
 
 
 def _pairwise_lines(report):
