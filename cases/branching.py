@@ -117,19 +117,22 @@ class NewBranch:
     switch: object = None
     branches: list = field(default_factory=list)
     samples: list = field(default_factory=list)
+    crossings: list = field(default_factory=list)
     message: str = ""
 
     def as_dict(self):
         return {"isotropy": self.isotropy, "kind": self.kind, "expected_kind": self.expected,
                 "side": self.side, "d_star": self.d_star, "message": self.message,
                 "events": [e.as_dict() if hasattr(e, "as_dict") else str(e) for b in self.branches for e in b.events],
-                "samples": self.samples}
+                "crossings": self.crossings, "samples": self.samples}
 
 
-def branches_at_crossing(family, label, d_star, max_j=2, d_span=4.0, integer_checks=True):
+def branches_at_crossing(family, label, d_star, max_j=2, d_span=4.0, integer_checks=True, refine=True,
+                         certify=True):
     """Every branch with an axial isotropy born at the crossing ``(label, d_star)`` of ``family``
     (fixed second layer): switched, classified, continued over ``d* -+ d_span`` and, with
-    ``integer_checks``, sampled at integer ``d`` (full-space gradient and spectrum)."""
+    ``integer_checks``, sampled at integer ``d`` (full-space gradient and spectrum); with
+    ``refine`` (``certify``) the new branch's own stability changes are refined (certified)."""
     parent_st = family.structure("fixed")
     d_star = float(d_star)
     x_parent = point_from_seed(family, "fixed", d_star)
@@ -164,7 +167,41 @@ def branches_at_crossing(family, label, d_star, max_j=2, d_span=4.0, integer_che
                 nb.branches.append(continue_branch(problem, point.x, point.d, settings))
             if integer_checks:
                 nb.samples = integer_samples(child_st, nb.branches)
+            if refine:
+                nb.crossings = refine_events(child, nb.branches, certify=certify)
         out.append(nb)
+    return out
+
+
+def refine_events(child, branches, digits=40, certify=True):
+    """The new branch's own stability changes: each ``stability`` event refined to ``digits``
+    verified digits (the same refinement as ``spurious refine``) and, with ``certify``, proved
+    by (C5)/(C6) of :mod:`cases.certify` on ``d* -+ 1e-30`` (its certificate kept)."""
+    from fractions import Fraction
+
+    from spurious.continuation import refine_zero
+
+    from .certify import _exact_string, certify_crossing
+    from .problem import family_mp_problem, mp_test_function
+
+    out = []
+    idx = slice_unknowns(child.structure("fixed"))
+    for b in branches:
+        for e in b.events:
+            if e.kind != "stability":
+                continue
+            r = refine_zero(family_mp_problem(child, "fixed"), mp_test_function(child, "fixed", e.label),
+                            np.asarray(e.x, dtype=float), e.d - 1e-7, e.d + 1e-7, digits)
+            row = {"representation": e.label, "d_star": r.d_star if r.success else "", "digits": r.digits_verified,
+                   "status": str(r.status), "certified": False, "d_star_enclosure": None, "certificate": None}
+            if certify and r.success and r.digits_verified >= 32:
+                ds, hw = Fraction(r.d_star), Fraction(1, 10 ** 30)
+                cert = certify_crossing(child, "fixed", e.label, _exact_string(ds - hw), _exact_string(ds + hw),
+                                        digits=digits, d_star_verified=r.d_star, x0=np.asarray(e.x)[idx])
+                row.update(certified=cert.certified, certificate=cert.document(),
+                           d_star_enclosure=list(cert.d_star_enclosure) if cert.certified else None,
+                           reason=cert.reason)
+            out.append(row)
     return out
 
 

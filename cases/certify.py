@@ -476,6 +476,7 @@ class PointCertificate:
     contraction: str | None = None
     reason: str | None = None
     exact_point: bool = False
+    special: tuple = ()
     seconds: float = 0.0
 
     @property
@@ -495,7 +496,7 @@ class PointCertificate:
                 "blocks": self.blocks, "seconds": round(self.seconds, 3)}
 
     def document(self):
-        return certificate_document(self.case, self.setting, points=[self])
+        return certificate_document(self.case, self.setting, points=[self], special=self.special)
 
 
 @dataclass
@@ -526,6 +527,7 @@ class CrossingCertificate:
     uniqueness: bool = False
     uniqueness_detail: str | None = None
     d_star_enclosure: tuple | None = None
+    special: tuple = ()
     seconds: float = 0.0
 
     def as_dict(self):
@@ -543,14 +545,16 @@ class CrossingCertificate:
                 "seconds": round(self.seconds, 3)}
 
     def document(self):
-        return certificate_document(self.case, self.setting, crossings=[self])
+        return certificate_document(self.case, self.setting, crossings=[self], special=self.special)
 
 
-def certificate_document(case, setting, points=(), crossings=()):
+def certificate_document(case, setting, points=(), crossings=(), special=()):
     """The top-level JSON certificate (what ``spurious certify`` would write and ``check`` reads)."""
     points, crossings = list(points), list(crossings)
     name = getattr(case, "name", case)
-    return {"format": CERT_FORMAT, "case": name, "setting": setting,
+    special = tuple(special) or tuple(getattr(case, "special", ()))
+    special = {"special": list(special)} if special else {}
+    return {"format": CERT_FORMAT, "case": name, **special, "setting": setting,
             "certified": all(p.certified for p in points) and all(c.certified for c in crossings),
             "points": [p.as_dict() for p in points], "crossings": [c.as_dict() for c in crossings],
             "meaning": "certified = proved in arb ball arithmetic (theorems below); distinct from 'verified' "
@@ -612,7 +616,7 @@ def certify_box(family, setting, midpoint, d, radius, digits=40, morse=True):
         d_ball = _ball(d)
     ok, reason, contraction = _krawczyk(st, mid, radius, d_ball, dps)
     cert = PointCertificate(family.name, setting, d, int(digits), dps, names, mid, radius, ok, False,
-                            contraction=contraction, reason=reason)
+                            contraction=contraction, reason=reason, special=tuple(family.special))
     d_exact = _fraction(d)
     cert.integer_d = d_exact.denominator == 1
     if ok and morse:
@@ -705,7 +709,7 @@ def _certify_teacher(family, setting, mid, d, digits):
     return cert
 
 
-def certify_crossing(family, setting, label, d_lo, d_hi, digits=40, d_star_verified=None):
+def certify_crossing(family, setting, label, d_lo, d_hi, digits=40, d_star_verified=None, x0=None):
     """(C5): existence of a stability change of the block ``label`` in ``(d_lo, d_hi)``.
 
     Steps: the point at the midpoint of ``[d_lo, d_hi]`` and at both ends (mpmath Newton); the
@@ -731,7 +735,8 @@ def certify_crossing(family, setting, label, d_lo, d_hi, digits=40, d_star_verif
     names = [st.names[int(i)] for i in idx]
     d_mid = _exact_string((lo_f + hi_f) / 2)
     dps = int(digits) + GUARD_DIGITS
-    x0 = point_from_seed(family, setting, float((lo_f + hi_f) / 2))[idx]
+    if x0 is None:  # a catalogue family: from its seeds; a family without seeds passes its own start
+        x0 = point_from_seed(family, setting, float((lo_f + hi_f) / 2))[idx]
     xm = _mp_point(family, setting, d_mid, dps, x0)
     xl = _mp_point(family, setting, d_lo, dps, xm)
     xh = _mp_point(family, setting, d_hi, dps, xm)
@@ -742,7 +747,7 @@ def certify_crossing(family, setting, label, d_lo, d_hi, digits=40, d_star_verif
         radius = mpmath.nstr(r * mpmath.mpf("1.0000001"), 2, min_fixed=1, max_fixed=0)  # a little above, 2 digits
     mid = [_dec(v, dps) for v in xm]
     cert = CrossingCertificate(family.name, setting, label, d_lo, d_hi, int(digits), dps, names, mid, radius,
-                               False, None, d_star_verified=d_star_verified)
+                               False, None, d_star_verified=d_star_verified, special=tuple(family.special))
     with ctx.workdps(dps):
         D = _ball(d_lo).union(_ball(d_hi))
     for _ in range(4):  # epsilon-inflation: retry with 4x the enclosure of |K - x~| found
@@ -907,12 +912,28 @@ def _recheck_point(family, setting, p, prefix, dps_default=None):
     return out
 
 
+def _certificate_family(data):
+    """The family a certificate is about: a catalogue name, or (with ``special``) the block
+    structure ``Delta(S_{d-q} x S_a x S_b ...)`` of a branch born at a crossing."""
+    from spurious.cases import Family, FamilyError, get_case
+
+    name = _require(data, "case", str)
+    special = data.get("special")
+    if special is None:
+        return get_case(name)
+    if (not isinstance(special, list) or not special or len(special) > 4
+            or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 8 for n in special)):
+        raise ValueError("malformed certificate: 'special' must list 1 to 4 block sizes between 1 and 8")
+    try:
+        return Family(name, sum(special), "", (), ("fixed",), special=tuple(special))
+    except FamilyError as err:
+        raise ValueError(f"malformed certificate: {err}") from None
+
+
 def check_certificate(data):
     """Re-verify every claim of a certificate document (the JSON of :func:`certificate_document`)
     from the file alone, in ball arithmetic. Returns a list of ``(claim, holds, detail)``;
     raises ``ValueError`` for a malformed document."""
-    from spurious.cases import get_case
-
     if not isinstance(data, dict) or data.get("format") != CERT_FORMAT:
         raise ValueError(f"not a certificate of format {CERT_FORMAT!r}")
     if "certificates" in data:  # a set (certificate_set)
@@ -924,7 +945,7 @@ def check_certificate(data):
             claims += [(f"{case} {doc.get('setting')}: {claim}", holds, detail)
                        for claim, holds, detail in check_certificate(doc)]
         return claims
-    family = get_case(_require(data, "case", str))
+    family = _certificate_family(data)
     setting = _require(data, "setting", str)
     family.structure(setting)
     claims = []

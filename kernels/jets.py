@@ -135,10 +135,13 @@ class Jet:
 
 
 def determinant(A, one):
-    """``det A`` by cofactor expansion along the first row: only sums and products, so it is
-    exact on jets and needs no pivot (a nearly singular matrix of balls is fine). Meant for the
-    small isotypic blocks (``n! `` terms). ``one``: the unit of the entries' number system; a
-    ``0 x 0`` matrix has determinant ``one``, a 1 x 1 block may be given as its entry."""
+    """``det A``. Up to 4 x 4 by cofactor expansion along the first row (only sums and
+    products: exact on jets, no pivot, fine for a nearly singular matrix of balls); larger by
+    Gaussian elimination with partial pivoting on the magnitude of the constant terms' midpoints
+    (``det = +- prod of the pivots``; the last pivot, the one that may be near 0, is never
+    divided by; a pivot ball containing 0 gives a non-finite result, caught by the caller).
+    ``one``: the unit of the entries' number system; a ``0 x 0`` matrix has determinant
+    ``one``, a 1 x 1 block may be given as its entry."""
     if not isinstance(A, np.ndarray):
         return A
     n = A.shape[0]
@@ -146,12 +149,40 @@ def determinant(A, one):
         return one
     if n == 1:
         return A[0, 0]
+    if n > 4:
+        return _eliminate(A, one)
     total = None
     for j in range(n):
         minor = np.delete(np.delete(A, 0, axis=0), j, axis=1)
         term = A[0, j] * determinant(minor, one)
         total = term if total is None else (total + term if j % 2 == 0 else total - term)
     return total
+
+
+def _magnitude(x):
+    c = x.c[0] if isinstance(x, Jet) else x
+    mid = getattr(c, "mid", None)
+    return abs(float(mid() if mid is not None else c))
+
+
+def _eliminate(A, one):
+    M = [list(row) for row in A]
+    n = len(M)
+    det = one
+    for col in range(n):
+        p = max(range(col, n), key=lambda i: _magnitude(M[i][col]))
+        if p != col:
+            M[col], M[p] = M[p], M[col]
+            det = -det
+        det = det * M[col][col]
+        if col == n - 1:
+            break
+        inv = one / M[col][col]
+        for i in range(col + 1, n):
+            f = M[i][col] * inv
+            for j in range(col + 1, n):
+                M[i][j] = M[i][j] - f * M[col][j]
+    return det
 
 
 def _exactly_zero(x):

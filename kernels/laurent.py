@@ -47,15 +47,18 @@ _ONE = gmpy2.mpfr(1)
 
 
 def _mpfr(value):
-    """``value`` (int, float, numpy scalar, decimal string, ``mpf``, ``mpfr``) as an ``mpfr``;
-    exact for binary numbers (an ``mpf`` keeps all its bits)."""
+    """``value`` (int, float, numpy scalar, decimal string, ``mpf``, ``mpfr``) as an ``mpfr``
+    at the working precision (exact when it fits, as inside :meth:`LaurentContext.working`)."""
     if isinstance(value, type(_ZERO)):
         return value
     if isinstance(value, mpmath.mpf):
         sign, man, exp, _ = value._mpf_
         if not man:
             return gmpy2.mpfr(float(value))  # 0, inf, nan
-        out = gmpy2.mul_2exp(gmpy2.mpfr(int(man), max(int(man).bit_length(), 2)), int(exp))
+        man, exp = int(man), int(exp)
+        out = gmpy2.mpfr(man, max(man.bit_length(), 2))  # exact
+        # times 2^exp, rounded to the working precision (gmpy2 2.1 takes no negative mul_2exp)
+        out = gmpy2.mul_2exp(out, exp) if exp >= 0 else gmpy2.div_2exp(out, -exp)
         return -out if sign else out
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"expected a real number, got {value!r}")

@@ -1,12 +1,16 @@
 """Branches born at the catalogue's crossings (cases/branching.py, issue #14 first part): found by
 switching on the fixed space of an axial subgroup, classified as representation theory
 predicts, and checked in the full space at integer d."""
+import json
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
 from spurious.api import refine_case
 from spurious.cases import get_case
 from spurious.cases.branching import axial_subgroups, branches_at_crossing
+from spurious.cases.certify import check_certificate
 from spurious.cases.family import FamilyError
 
 
@@ -46,6 +50,13 @@ def test_sd2i_sign_crossing_gives_a_pitchfork():
     assert nb.isotropy == "Delta(S_{d-2} x S_1 x S_1)"
     assert nb.kind == nb.expected == "pitchfork" and nb.side == "above"
     _check_samples(nb, 2)
+    # its own stability change, refined and certified (existence and uniqueness), re-checkable
+    (own,) = nb.crossings
+    assert own["representation"] == "std(S_{d-2})" and own["digits"] >= 32 and own["certified"]
+    lo, hi = (Fraction(v) for v in own["d_star_enclosure"])
+    assert lo < Fraction(own["d_star"]) + Fraction(1, 10 ** 38) and Fraction(own["d_star"]) - Fraction(1, 10 ** 38) < hi
+    claims = check_certificate(json.loads(json.dumps(own["certificate"])))
+    assert all(holds for _, holds, _ in claims)
 
 
 def test_unsupported_component_says_why():

@@ -492,9 +492,14 @@ def cmd_branches(args):
             for s in b["samples"]:
                 print(f"        d = {s['d']}: loss {s['loss']:.10g}, Morse index {s['morse_index']}, "
                       f"full-space |grad| {s['gradient_max']:.1e}, spectrum vs eigvalsh {s['spectrum_error']:.1e}")
-            events = [e for e in b["events"] if isinstance(e, dict)]
+            events = [e for e in b["events"] if isinstance(e, dict) and e["kind"] != "stability"]
             for e in events:
                 print(f"        event: {e['kind']} at d ~ {e['d']:.6f} {e.get('label') or ''}")
+            for x in b.get("crossings", []):
+                proof = ("certified: the only zero in d* -+ 1e-30" if x["certified"]
+                         else f"not certified ({x.get('reason') or x['status']})")
+                print(f"        its own d* = {x['d_star']} ({x['digits']} verified digits; {proof}), block "
+                      f"{x['representation']}")
     if out is not None:
         print(f"wrote {out}")
 

@@ -136,6 +136,8 @@ def _born_entry(fam, refined):
         out.append({"d_star": c["d_star"], "representation": c["representation"], "reason": c["reason"],
                     "branches": [{"isotropy": b["isotropy"], "kind": b["kind"], "expected_kind": b["expected_kind"],
                                   "side": b["side"], "message": b["message"],
+                                  "crossings": [{k: x[k] for k in ("representation", "d_star", "digits", "certified")}
+                                                for x in b.get("crossings", [])],
                                   "samples": [{k: v for k, v in smp.items() if k not in ("W", "a")}
                                               for smp in b["samples"]]} for b in c["branches"]]})
     return out
@@ -317,21 +319,23 @@ def _born_lines(report):
              "switching on the fixed space of each axial subgroup (`spurious branches`), classified, continued "
              "over `d* -+ 4` and checked in the full space at integer `d` (gradient below 1e-10, spectrum equal "
              "to `eigvalsh`).", "",
-             "| family | d* | block | new branch (isotropy) | bifurcation (predicted) | Morse index at integer d |",
-             "|---|---|---|---|---|---|"]
+             "| family | d* | block | new branch (isotropy) | bifurcation (predicted) | Morse index at integer d | its own d* |",
+             "|---|---|---|---|---|---|---|"]
     for f in report["families"]:
         for c in f.get("born") or []:
             if c["reason"]:
                 lines.append(f"| {f['name']} | {c['d_star'][:12]} | {c['representation']} | not handled: axial subgroups "
-                             "outside Delta(S_a x S_b x ...) | | |")
+                             "outside Delta(S_a x S_b x ...) | | | |")
                 continue
             for b in c["branches"]:
+                own = "; ".join(f"{x['d_star'][:14]} ({x['representation']}{', certified' if x['certified'] else ''})"
+                                for x in b.get("crossings", [])) or "none in d* -+ 4"
                 idx = ", ".join(f"{s['morse_index']} (d={s['d']})" for s in b["samples"][:6]) or (
                     "not continued: d* is below the range of its isotypic spectrum" if "not continued" in b["message"]
                     else "no integer d in range")
                 lines.append(f"| {f['name']} | {c['d_star'][:12]} | {c['representation']} | {b['isotropy']} | "
                              f"{b['kind']}{'' if b['kind'] == b['expected_kind'] else ' (predicted ' + b['expected_kind'] + ')'}"
-                             f"{', ' + b['side'] if b['side'] != 'both' else ''} | {idx} |")
+                             f"{', ' + b['side'] if b['side'] != 'both' else ''} | {idx} | {own} |")
     return lines
 
 
