@@ -218,7 +218,7 @@ def integer_samples(st, branches, check_full=True):
             continue
         for k in range(math.ceil(ds.min()), math.floor(ds.max()) + 1):
             i = int(np.argmin(np.abs(ds - k)))
-            sol = newton_at(st, np.asarray(branch.x[i])[idx], [1.0] * len(st.sizes), float(k))
+            sol = newton_at(st, np.asarray(branch.x[i])[idx], [1.0] * st.row_blocks, float(k))
             if not sol.success:
                 continue
             x = sol.x

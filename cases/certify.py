@@ -671,7 +671,7 @@ def _is_teacher(st, mid):
         return False
     if any(v.denominator != 1 or abs(v) > 1 for v in values):  # the teacher's entries are 0 and 1
         return False
-    full = with_second_layer(st, np.array([float(v) for v in values]), [1.0] * len(st.sizes))
+    full = with_second_layer(st, np.array([float(v) for v in values]), [1.0] * st.row_blocks)
     d_int = int(round(float(st.fixed_total))) + 3 if st.real_block is not None else int(st.fixed_total)
     W, a = embed(st, full, d_int)
     return bool(np.array_equal(W, np.eye(W.shape[0])) and np.all(a == 1.0))

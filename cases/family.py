@@ -64,6 +64,9 @@ class Family:
     special: tuple = ()
     """Sizes of the special blocks when there are several (``q`` their sum), e.g. ``(1, 1)`` for
     ``Delta(S_{d-2} x S_1 x S_1)``; empty: one special block of size ``q`` (the catalogue)."""
+    extra_rows: int = 0
+    """Neurons beyond ``d`` (over-parameterisation ``k = d + extra_rows``), each constant on
+    every column block (:mod:`cases.overparam`)."""
 
     def __post_init__(self):
         if self.special and sum(self.special) != self.q:
@@ -78,8 +81,10 @@ class Family:
     @property
     def isotropy(self):
         if self.special:
-            return "Delta(S_{d-%d} x %s)" % (self.q, " x ".join(f"S_{n}" for n in self.special))
-        return "Delta S_d" if self.q == 0 else f"Delta(S_{{d-{self.q}}} x S_{self.q})"
+            text = "Delta(S_{d-%d} x %s)" % (self.q, " x ".join(f"S_{n}" for n in self.special))
+        else:
+            text = "Delta S_d" if self.q == 0 else f"Delta(S_{{d-{self.q}}} x S_{self.q})"
+        return text + (f", k = d + {self.extra_rows}" if self.extra_rows else "")
 
     @property
     def d_min(self):
@@ -88,11 +93,11 @@ class Family:
 
     def structure(self, setting):
         check_setting(self, setting)
-        return FixedPointSpace(self.blocks, setting == "trainable")
+        return FixedPointSpace(self.blocks, setting == "trainable", self.extra_rows)
 
     @property
     def parameter_names(self):
-        return FixedPointSpace(self.blocks, False).names
+        return FixedPointSpace(self.blocks, False, self.extra_rows).names
 
     def check_d(self, d):
         if not np.isfinite(d) or not (self.d_min < d <= self.d_max):
@@ -129,7 +134,7 @@ def balanced(structure, x, d):
     if not structure.trainable:
         return x
     norms = np.sqrt(row_norms_squared(structure, x, d))
-    for al in range(len(structure.sizes)):
+    for al in range(structure.row_blocks):
         a = x[structure.index(("a", al))]
         gamma = np.sqrt(abs(a) / norms[al])
         for i, key in enumerate(structure.parameters):
@@ -275,7 +280,7 @@ def point_from_seed(family, setting, d, max_step=SEED_DS):
     d = float(d)
     st = family.structure(setting)
     seed = min(family.seeds, key=lambda s: abs(s.d - d))
-    a_values = [1.0] * len(st.sizes)
+    a_values = [1.0] * st.row_blocks
     res = newton_at(st, np.array(seed.params, dtype=float), a_values, seed.d)
     if not res.success:
         raise FamilyError(f"{family.name}: the seed at d = {seed.d} does not converge ({res.message})")

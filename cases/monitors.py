@@ -62,6 +62,7 @@ from itertools import permutations
 import numpy as np
 
 from spurious.kernels import REAL, FixedPointSpace
+from spurious.kernels.api import SEPARATED_PARALLEL_TOL
 from spurious.kernels.blocks import inclusion_matrix
 from spurious.kernels.contexts import ARB, FLOAT64, MPMATH
 
@@ -279,22 +280,24 @@ class _Decomposition:
     """The components of a family structure (built once per structure; they do not depend on
     ``d`` or ``x``) and the shared evaluation of the fine Hessian."""
 
-    def __init__(self, structure):
+    def __init__(self, structure, gauge=()):
         sizes = structure.sizes
         if sizes[0] != REAL:
             raise ValueError("the isotypic decomposition needs the real-size block first")
         specials = [int(s) for s in sizes[1:]]
         q = sum(specials)
         tr = structure.trainable
+        m = structure.extra_rows
         ones = (1,) * q
-        fine = FixedPointSpace((REAL, 1, 1) + ones, tr)
+        fine = FixedPointSpace((REAL, 1, 1) + ones, tr, m)
         self.structure, self.fine, self.q = structure, fine, q
         special_of = [b for b, s in enumerate(specials, start=1) for _ in range(s)]
         embedding = inclusion_matrix(fine, structure, [0, 0, 0] + special_of)
         self.gather = np.argmax(embedding, axis=1)  # one 1 per row: x_fine = x[gather]
+        self.gauge = self._fine_gauge(structure, gauge, special_of)
         single = list(range(1, q + 1))
-        triv = FixedPointSpace((REAL,) + ones, tr)
-        s1 = FixedPointSpace((REAL, 1) + ones, tr)
+        triv = FixedPointSpace((REAL,) + ones, tr, m)
+        s1 = FixedPointSpace((REAL, 1) + ones, tr, m)
         E_triv = inclusion_matrix(fine, triv, [0, 0, 0] + single)
         E_1 = inclusion_matrix(fine, s1, [0, 1, 0] + [i + 1 for i in single])
         E_1b = inclusion_matrix(fine, s1, [0, 0, 1] + [i + 1 for i in single])
@@ -303,10 +306,10 @@ class _Decomposition:
         e_plus, e_minus = np.zeros((fine.size, 1)), np.zeros((fine.size, 1))
         e_plus[fine.index(("P", 1, 2))] = e_plus[fine.index(("P", 2, 1))] = 1.0
         e_minus[fine.index(("P", 1, 2))], e_minus[fine.index(("P", 2, 1))] = 1.0, -1.0
-        n_blocks = len(fine.sizes)
-        R_triv = np.zeros((n_blocks, 1 + q))
+        n_blocks = fine.row_blocks
+        R_triv = np.zeros((n_blocks, 1 + q + m))
         R_triv[:3, 0] = 1.0
-        for i in range(q):
+        for i in range(q + m):  # the special rows, then the extra rows: one mode each
             R_triv[3 + i, 1 + i] = 1.0
         R_std = np.zeros((n_blocks, 1))
         R_std[1, 0], R_std[2, 0] = 1.0, -1.0
@@ -316,6 +319,8 @@ class _Decomposition:
         self.mode_block = np.array([key[1] for key in fine.parameters])
         self.mode_sign = np.array([-1.0 if key[0] == "a" else 1.0 for key in fine.parameters])
         split = len(specials) == 1 and q in _S_Q_IRREDUCIBLES
+        if split and self.gauge:
+            raise ValueError("split copies of a special row need the special block refined to singletons")
         self.components = []
         for shape, Y, U, R in parts:
             if not split:
@@ -338,6 +343,18 @@ class _Decomposition:
         w = structure.compiled().weights
         self.family_weights = [tuple(int(round(c)) for c in row) for row in w]
 
+    @staticmethod
+    def _fine_gauge(structure, gauge, special_of):
+        """The split copies ``(h, e)`` (row blocks of ``structure``: a special singleton ``h``
+        and an extra row ``e`` parallel to it at the point) as fine row blocks."""
+        out = []
+        r, fine_r = len(structure.sizes), 3 + len(special_of)
+        for h, e in gauge:
+            if not (0 < h < r and structure.sizes[h] == 1 and r <= e < structure.row_blocks):
+                raise ValueError(f"a split copy must pair a special singleton block with an extra row, got {(h, e)}")
+            out.append((3 + special_of.index(h), e - r + fine_r))
+        return tuple(out)
+
     def _add(self, rep, Y, U, R):
         rows = np.any(Y != 0, axis=1) if U is None else np.any(Y != 0, axis=1) | np.any(U != 0, axis=1)
         support = np.flatnonzero(rows)
@@ -347,7 +364,7 @@ class _Decomposition:
         """``sum_g chi_lam(g) g`` on the fine coordinates and on the fine blocks (times ``1 + s``
         for the 2-dimensional irreducible: one vector per copy)."""
         fine, q = self.fine, self.q
-        n_blocks = len(fine.sizes)
+        n_blocks = fine.row_blocks
         K, Kb = np.zeros((fine.size, fine.size)), np.zeros((n_blocks, n_blocks))
         swap_P = swap_Q = None
         for g in permutations(range(q)):
@@ -364,7 +381,7 @@ class _Decomposition:
 
     def _permutation(self, g):
         fine = self.fine
-        block = list(range(len(fine.sizes)))
+        block = list(range(fine.row_blocks))
         for i, j in enumerate(g):
             block[3 + i] = 3 + j
         P = np.zeros((fine.size, fine.size))
@@ -391,22 +408,25 @@ class _Decomposition:
         if self.structure.trainable:
             x = self._balanced(ctx, x, d)
         xf = x[self.gather]
-        bd = ctx.block_derivatives(self.fine, xf, d, 2)
+        if self.gauge:  # split copies are exactly parallel, every other pair well apart
+            bd = ctx.block_derivatives(self.fine, xf, d, 2, parallel_tol=SEPARATED_PARALLEL_TOL)
+        else:
+            bd = ctx.block_derivatives(self.fine, xf, d, 2)
         return _State(ctx, exact, xf, bd.hess, bd.weights)
 
     def _balanced(self, ctx, x, d):
         """The balanced representative ``|w_al| = |a_al|`` (cases.family.balanced), in ``ctx``."""
         st = self.structure
         n = (ctx.convert(d) if not _is_float(ctx) else float(d)) - st.fixed_total
-        norms = [0 * n for _ in st.sizes]
+        norms = [0 * n for _ in range(st.row_blocks)]
         for k, key in enumerate(st.parameters):
             if key[0] != "a":
                 c0, c1, c2 = self.family_weights[k]
                 al = key[1]
-                size = n if st.sizes[al] == REAL else int(st.sizes[al])
+                size = n if al < len(st.sizes) and st.sizes[al] == REAL else int(st.size_poly(al)[0])
                 norms[al] = norms[al] + x[k] * x[k] * (c0 + n * (c1 + n * c2)) / size
         out = x.copy()
-        for al in range(len(st.sizes)):
+        for al in range(st.row_blocks):
             ic = st.index(("a", al))
             gamma = ctx.sqrt(abs(x[ic]) / ctx.sqrt(norms[al]))
             for k, key in enumerate(st.parameters):
@@ -429,9 +449,14 @@ class _Decomposition:
         YM = Y.T * w
         A, B = Y.T @ H @ Y, YM @ Y
         Z = None
+        modes = []
         if component.R is not None:
             R = component.R if not state.exact else np.rint(component.R).astype(np.int64).astype(object)
-            xi = (state.xf[s] * self.mode_sign[s])[:, None] * R[self.mode_block[s], :]
+            modes.append((state.xf[s] * self.mode_sign[s])[:, None] * R[self.mode_block[s], :])
+        if self.gauge and component.representation.shape == ():
+            modes.append(self._split_modes(state)[s])
+        if modes:
+            xi = np.hstack(modes)
             G = YM @ xi  # Y^T M Z: the modes in the coefficients of Y, up to B^-1
             N = _null_basis(state, G)
             if zero_modes:
@@ -440,6 +465,30 @@ class _Decomposition:
             A, B = N.T @ A @ N, N.T @ B @ N
         C = _symmetric_form(state, A, B)
         return (C, Z) if zero_modes else C
+
+
+    def _split_modes(self, state):
+        """The null directions of a split (one column per copy ``(h, e)``, fine coordinates):
+        along the line of critical points ``(alpha w, beta w)``, ``alpha + beta`` fixed, of
+        the two parallel rows. Fixed second layer: ``(|w_e| w_h, -|w_h| w_e)``; trainable:
+        ``(delta a_h, delta a_e) = (|w_e|, -|w_h|)`` at fixed ``W`` (the output weight moves
+        from one copy to the other, ``a_h |w_h| + a_e |w_e|`` fixed) (docs/overparam.md)."""
+        ctx, fine, xf, w = state.ctx, self.fine, state.xf, state.weights
+        keys = fine.parameters
+        norm = lambda R: ctx.sqrt(sum((xf[k] * xf[k] * w[k] for k, key in enumerate(keys)
+                                       if key[0] != "a" and key[1] == R), 0 * xf[0]))
+        Z = ctx.zeros((fine.size, len(self.gauge))) if state.exact else np.zeros((fine.size, len(self.gauge)))
+        for col, (h, e) in enumerate(self.gauge):
+            nh, ne = norm(h), norm(e)
+            if fine.trainable:
+                Z[fine.index(("a", h)), col], Z[fine.index(("a", e)), col] = ne, -nh
+                continue
+            for k, key in enumerate(keys):
+                if key[1] == h:
+                    Z[k, col] = xf[k] * ne
+                elif key[1] == e:
+                    Z[k, col] = -xf[k] * nh
+        return Z
 
 
 @dataclass(frozen=True, eq=False)
@@ -497,8 +546,8 @@ def _null_basis(state, G):
 
 
 @lru_cache(maxsize=None)
-def _decomposition(structure):
-    return _Decomposition(structure)
+def _decomposition(structure, gauge=()):
+    return _Decomposition(structure, tuple(gauge))
 
 
 # ------------------------------------------------------------------ monitors
@@ -551,25 +600,26 @@ class Monitor:
         return min(self.eigenvalues(ctx, x, d), key=size)
 
 
-def family_monitors(structure):
+def family_monitors(structure, gauge=()):
     """The monitors of a family structure (``Family.structure(setting)``), one per isotypic
     component, in the order trivial, standard, ``[p-2,2]``, ``[p-2,1,1]`` (each split by
     ``S_q`` in the order trivial, standard, sign)."""
-    return _decomposition(structure).monitors
+    return _decomposition(structure, tuple(gauge)).monitors
 
 
-def monitor_for(structure, label):
+def monitor_for(structure, label, gauge=()):
     """The monitor of ``structure`` whose representation has the label ``label``."""
-    by_label = _decomposition(structure).by_label
+    by_label = _decomposition(structure, tuple(gauge)).by_label
     if label not in by_label:
         raise ValueError(f"no isotypic block {label!r} for blocks {structure.sizes}; "
                          f"they are {', '.join(by_label)}")
     return by_label[label]
 
 
-def evaluate(ctx, structure, x, d):
+def evaluate(ctx, structure, x, d, gauge=()):
     """Every component at once (one evaluation of the fine Hessian): a list of
-    ``(monitor, B_rho, zero-mode block or None)``."""
-    dec = _decomposition(structure)
+    ``(monitor, B_rho, zero-mode block or None)``. ``gauge``: split copies ``(h, e)`` (row
+    blocks parallel at ``x``) whose null directions are removed like the rescaling modes."""
+    dec = _decomposition(structure, tuple(gauge))
     state = dec.prepare(ctx, x, d)
     return [(m, *dec.block(state, m._component, zero_modes=True)) for m in dec.monitors]

@@ -40,7 +40,7 @@ PARALLEL_COSINE = 1.0 - 1e-10
 
 
 def second_layer(structure):
-    return [1.0] * len(structure.sizes)
+    return [1.0] * structure.row_blocks
 
 
 def family_problem(family, setting):

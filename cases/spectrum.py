@@ -78,11 +78,12 @@ class Spectrum:
         return np.sort(np.array(out))
 
 
-def hessian_spectrum(family_structure, x, d):
+def hessian_spectrum(family_structure, x, d, gauge=()):
     """The spectrum (:class:`Spectrum`) at the point ``x`` of ``family_structure`` at dimension
-    ``d`` (balanced first in the trainable setting)."""
+    ``d`` (balanced first in the trainable setting). ``gauge``: split copies whose null
+    directions are reported with the zero modes (:func:`cases.monitors.evaluate`)."""
     blocks, entries, dims, representations, zero_modes = {}, [], {}, {}, []
-    for monitor, C, Z in evaluate(FLOAT64, family_structure, x, d):
+    for monitor, C, Z in evaluate(FLOAT64, family_structure, x, d, gauge):
         label, rep = monitor.label, monitor.representation
         dim = float(rep.dimension(d))
         vals = np.linalg.eigvalsh(C)

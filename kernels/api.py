@@ -42,6 +42,20 @@ ROW_NORM_MAX = 1e100
 """Largest norm of a row of ``W`` or ``V`` the float64 full-space kernels accept."""
 
 
+SEPARATED_PARALLEL_TOL = 1e-6
+"""The parallel threshold for a point whose pairs of rows are either exactly parallel (e.g. the
+copies of a split neuron) or at angles whose sine is well above it: there, unlike at the
+default ``2^-26`` (about the rounding of ``sqrt(AB - C^2)`` itself), an exactly parallel pair
+computed with rounding is always recognised, and every other pair gets its exact formulas."""
+
+
+def _parallel_tol(tol):
+    tol = as_real(tol, "parallel_tol")
+    if not 0 < tol < 1:
+        raise ValueError(f"parallel_tol must lie in (0, 1), got {tol}")
+    return tol
+
+
 # ------------------------------------------------------------------ full space
 def _as_matrix(name, M):
     M = as_real_array(M, name)
@@ -140,13 +154,18 @@ def loss(W: Any, a: Any, V: Any, b: Any) -> float:
     return value
 
 
-def gradient(W: Any, a: Any, V: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+def gradient(W: Any, a: Any, V: Any, b: Any, parallel_tol: float = FLOAT_PARALLEL_TOL) -> tuple[np.ndarray, np.ndarray]:
     """``(dL/dW, dL/da)`` of the loss (L1).
 
     Parameters
     ----------
     W, a, V, b : array_like
         As in :func:`loss`; no row of ``W`` or ``V`` may be zero.
+    parallel_tol : float
+        The parallel threshold of :mod:`kernels.gram` (``sin`` of the angle below which a pair
+        of rows takes its parallel limit). The default is right for any point; a larger value
+        (e.g. :data:`SEPARATED_PARALLEL_TOL`) is exact, and free of the rounding of ``AB - C^2``,
+        at a point whose pairs are exactly parallel or at angles whose sine exceeds it.
 
     Returns
     -------
@@ -159,13 +178,14 @@ def gradient(W: Any, a: Any, V: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
         As in :func:`loss`; ``ValueError`` also for a zero row.
     """
     args, c = _rescaled(*_validate(W, a, V, b, True))
-    gW, ga = fullspace._gradient(*args, FLOAT_PARALLEL_TOL)
+    gW, ga = fullspace._gradient(*args, _parallel_tol(parallel_tol))
     gW, ga = gW / c[:, None], ga * c
     _finite("gradient", gW, ga)
     return gW, ga
 
 
-def hessian(W: Any, a: Any, V: Any, b: Any, trainable: bool = False) -> np.ndarray:
+def hessian(W: Any, a: Any, V: Any, b: Any, trainable: bool = False,
+            parallel_tol: float = FLOAT_PARALLEL_TOL) -> np.ndarray:
     """The Hessian in ``W.ravel()`` (row-major) and, if ``trainable``, then ``a``.
 
     Parameters
@@ -174,6 +194,8 @@ def hessian(W: Any, a: Any, V: Any, b: Any, trainable: bool = False) -> np.ndarr
         As in :func:`loss`; no row of ``W`` or ``V`` may be zero.
     trainable : bool
         Include the second layer ``a`` among the variables (a real ``bool``).
+    parallel_tol : float
+        As in :func:`gradient`.
 
     Returns
     -------
@@ -189,7 +211,7 @@ def hessian(W: Any, a: Any, V: Any, b: Any, trainable: bool = False) -> np.ndarr
     """
     trainable = as_flag(trainable, "trainable")
     args, c = _rescaled(*_validate(W, a, V, b, True))
-    H = fullspace._hessian(*args, trainable, FLOAT_PARALLEL_TOL)
+    H = fullspace._hessian(*args, trainable, _parallel_tol(parallel_tol))
     k, d = args[0].shape
     J = np.concatenate([np.repeat(1.0 / c, d), c if trainable else np.empty(0)])
     H = H * J[:, None] * J[None, :]
@@ -333,7 +355,7 @@ def _run(st, x, n, order, tol, zeros, kernel):
         raise ValueError("the Gram entries underflow float64 at these parameters (rows too small); "
                          "use mp_block_derivatives") from None
     if order >= 1:
-        rows = [gv[c.gram_names[("A", al)]] for al in range(len(st.sizes))]
+        rows = [gv[c.gram_names[("A", al)]] for al in range(st.row_blocks)]
         if min(rows) <= 0:
             raise ValueError("a row of W is zero: the loss is not differentiable there")
     return loss_value, grad, hess, grad_n
@@ -343,7 +365,8 @@ def _float_zeros(shape):
     return np.zeros(shape)
 
 
-def block_derivatives(st: FixedPointSpace, x: Any, d: float, order: int = 2) -> BlockDerivatives:
+def block_derivatives(st: FixedPointSpace, x: Any, d: float, order: int = 2,
+                      parallel_tol: float = FLOAT_PARALLEL_TOL) -> BlockDerivatives:
     """Loss, gradient (``order >= 1``), Hessian and ``d(grad)/dd`` (``order >= 2``) in float64.
 
     Parameters
@@ -354,6 +377,8 @@ def block_derivatives(st: FixedPointSpace, x: Any, d: float, order: int = 2) -> 
     d : real number
         The dimension (fractional allowed where the structure has a real block).
     order : {0, 1, 2}
+    parallel_tol : float
+        As in :func:`gradient`.
 
     Returns
     -------
@@ -372,7 +397,7 @@ def block_derivatives(st: FixedPointSpace, x: Any, d: float, order: int = 2) -> 
     d = as_real(d, "d")
     order = _check_order(order)
     n = _real_size(st, d)
-    loss_value, grad, hess, grad_n = _run(st, x, float(n), order, FLOAT_PARALLEL_TOL, _float_zeros,
+    loss_value, grad, hess, grad_n = _run(st, x, float(n), order, _parallel_tol(parallel_tol), _float_zeros,
                                              blockkernel.block_eval)
     if not (np.isfinite(loss_value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))
             and np.all(np.isfinite(grad_n))):
@@ -435,7 +460,7 @@ def embed(st: FixedPointSpace, x: Any, d: int) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    (W, a) : (numpy.ndarray of shape (k, k), numpy.ndarray of shape (k,))
+    (W, a) : (numpy.ndarray of shape (k, d), numpy.ndarray of shape (k,)), ``k = d + st.extra_rows``
 
     Raises
     ------
@@ -446,8 +471,9 @@ def embed(st: FixedPointSpace, x: Any, d: int) -> tuple[np.ndarray, np.ndarray]:
     x = _as_vector("x", x, st.size)
     sizes = st.integer_sizes(d)
     starts = np.concatenate([[0], np.cumsum(sizes)])
-    k = int(starts[-1])
-    W = np.empty((k, k))
+    d_int = int(starts[-1])
+    k = d_int + st.extra_rows
+    W = np.empty((k, d_int))
     a = np.ones(k)
     ix = st.index
     for al, na in enumerate(sizes):
@@ -462,6 +488,12 @@ def embed(st: FixedPointSpace, x: Any, d: int) -> tuple[np.ndarray, np.ndarray]:
                 W[ra, rb] = x[ix(("P", al, b))]
         if st.trainable:
             a[ra] = x[ix(("a", al))]
+    for e in range(len(sizes), st.row_blocks):
+        row = d_int + e - len(sizes)
+        for b in range(len(sizes)):
+            W[row, starts[b]:starts[b + 1]] = x[ix(("P", e, b))]
+        if st.trainable:
+            a[row] = x[ix(("a", e))]
     return W, a
 
 
@@ -472,7 +504,7 @@ def project(st: FixedPointSpace, W: Any, a: Any, d: int) -> tuple[np.ndarray, fl
     Parameters
     ----------
     st : FixedPointSpace
-    W : array_like, shape (k, k)
+    W : array_like, shape (k, d), ``k = d + st.extra_rows``
     a : array_like, shape (k,)
     d : int
 
@@ -489,20 +521,23 @@ def project(st: FixedPointSpace, W: Any, a: Any, d: int) -> tuple[np.ndarray, fl
     sizes = st.integer_sizes(d)
     W = _as_matrix("W", W)
     a = _as_vector("a", a, W.shape[0])
-    if W.shape != (sum(sizes), sum(sizes)):
-        raise ValueError(f"W must be {sum(sizes)} x {sum(sizes)} for d = {d}, got {W.shape}")
-    starts = np.concatenate([[0], np.cumsum(sizes)])
+    d_int = sum(sizes)
+    k = d_int + st.extra_rows
+    if W.shape != (k, d_int):
+        raise ValueError(f"W must be {k} x {d_int} for d = {d}, got {W.shape}")
+    row_starts = np.concatenate([[0], np.cumsum(list(sizes) + [1] * st.extra_rows)])
+    col_starts = np.concatenate([[0], np.cumsum(sizes)])
     x = np.zeros(st.size)
     for key in st.parameters:
         al = key[1]
-        ra = slice(starts[al], starts[al + 1])
+        ra = slice(row_starts[al], row_starts[al + 1])
         if key[0] == "D":
             x[st.index(key)] = np.mean(np.diag(W[ra, ra]))
         elif key[0] == "O":
             blk = W[ra, ra]
             x[st.index(key)] = (blk.sum() - np.trace(blk)) / (sizes[al] * (sizes[al] - 1))
         elif key[0] == "P":
-            x[st.index(key)] = np.mean(W[ra, slice(starts[key[2]], starts[key[2] + 1])])
+            x[st.index(key)] = np.mean(W[ra, slice(col_starts[key[2]], col_starts[key[2] + 1])])
         else:
             x[st.index(key)] = np.mean(a[ra])
     W0, a0 = embed(st, x, d)
@@ -559,7 +594,7 @@ def row_norms_squared(st: FixedPointSpace, x: Any, d: float) -> np.ndarray:
         As in :func:`block_derivatives`.
     """
     g = gram_values(st, x, d)
-    return np.array([g[("A", al)] for al in range(len(st.sizes))])
+    return np.array([g[("A", al)] for al in range(st.row_blocks)])
 
 
 def max_row_cosine(st: FixedPointSpace, x: Any, d: float) -> float:
@@ -581,7 +616,7 @@ def max_row_cosine(st: FixedPointSpace, x: Any, d: float) -> float:
         As in :func:`block_derivatives`.
     """
     g = gram_values(st, x, d)
-    r = len(st.sizes)
+    r = st.row_blocks
     cos = [abs(g[("C", al, b)]) / np.sqrt(g[("A", al)] * g[("A", b)])
            for al in range(r) for b in range(al, r) if ("C", al, b) in g]
     return max(cos, default=0.0)

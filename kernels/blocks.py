@@ -26,6 +26,17 @@ and the loss (L1) becomes a finite sum ``sum_terms count * weight * F(A, B, C)``
                 n_al n_b          -a_al        F(A_al, 1, P_alb)
     constant    k / 4  +  k (k - 1) F(1, 1, 0) / 2                                        (B5)
 
+Over-parameterisation (``k = d + m`` neurons, ``extra_rows = m``). An extra neuron ``e`` is
+fixed by the group only if it is constant on every column block: ``W[e, j] = P_eb`` for
+``j`` in block ``b``. It is a row block of size one with no teacher partner, so (B1)-(B5)
+hold with ``e`` in place of ``al`` after dropping every ``D_e``/``O_e`` (and its teacher
+``D``/``O`` terms)::
+
+    A_e = sum_b n_b P_eb^2,   C_eal = P_eal (D_al + (n_al - 1) O_al) + sum_{g != al} n_g P_eg P_alg,
+    C_ee' = sum_g n_g P_eg P_e'g,   w_e.e_j = P_eb (j in b)                                  (B6)
+
+The teacher still has ``d`` neurons, one per column.
+
 One block may have a real size ``n`` (the dimension ``d`` treated as a real number); every
 count and Gram coefficient is then a polynomial of degree <= 2 in ``n``, stored as its three
 coefficients. The metric weight of a parameter is the number of entries it fills:
@@ -88,10 +99,17 @@ class FixedPointSpace:
 
     sizes: tuple
     trainable: bool = False
+    extra_rows: int = 0
+    """Neurons beyond the ``d`` rows paired with the columns (over-parameterisation,
+    ``k = d + extra_rows``): each is a row block of its own, constant on every column block
+    (parameters ``P_eb``), with no teacher partner (equations (B6))."""
 
     def __post_init__(self):
         sizes = tuple(self.sizes)
         object.__setattr__(self, "sizes", sizes)
+        if isinstance(self.extra_rows, bool) or int(self.extra_rows) != self.extra_rows or self.extra_rows < 0:
+            raise ValueError(f"extra_rows must be a non-negative integer, got {self.extra_rows!r}")
+        object.__setattr__(self, "extra_rows", int(self.extra_rows))
         if not sizes:
             raise ValueError("a block structure needs at least one block")
         n_real = sum(1 for s in sizes if s == REAL)
@@ -112,11 +130,21 @@ class FixedPointSpace:
         """Sum of the integer block sizes, so that ``d = n + fixed_total``."""
         return sum(int(s) for s in self.sizes if s != REAL)
 
+    @property
+    def row_blocks(self):
+        """The number of row blocks: one per column block, then one per extra row."""
+        return len(self.sizes) + self.extra_rows
+
     def size_poly(self, al):
+        """The number of rows of row block ``al`` (of columns, for ``al < len(sizes)``)."""
+        if al >= len(self.sizes):
+            return _poly(1)
         s = self.sizes[al]
         return _poly(0, 1) if s == REAL else _poly(int(s))
 
     def has_offdiag(self, al):
+        if al >= len(self.sizes):
+            return False
         s = self.sizes[al]
         return s == REAL or int(s) >= 2
 
@@ -183,18 +211,19 @@ def _layout(st):
         keys.append(("D", al))
         if st.has_offdiag(al):
             keys.append(("O", al))
-    for al in range(r):
+    for al in range(st.row_blocks):
         for b in range(r):
             if al != b:
                 keys.append(("P", al, b))
     if st.trainable:
-        keys.extend(("a", al) for al in range(r))
+        keys.extend(("a", al) for al in range(st.row_blocks))
     return keys, {k: i for i, k in enumerate(keys)}
 
 
 def _gram_quantities(st):
-    """(B1)-(B4) as _Quadratic objects; returns the list and a dict of named indices."""
+    """(B1)-(B4), (B6) as _Quadratic objects; returns the list and a dict of named indices."""
     r = len(st.sizes)
+    R = st.row_blocks
     ix = st.index
     grams, names = [], {}
 
@@ -204,10 +233,11 @@ def _gram_quantities(st):
         return grams[-1]
 
     one = _pconst(1)
-    for al in range(r):
+    for al in range(R):
         na = st.size_poly(al)
         A = new(("A", al))
-        A.add_quad(ix(("D", al)), ix(("D", al)), one)
+        if al < r:
+            A.add_quad(ix(("D", al)), ix(("D", al)), one)
         if st.has_offdiag(al):
             A.add_quad(ix(("O", al)), ix(("O", al)), _padd(na, _pconst(-1)))
         for b in range(r):
@@ -220,10 +250,12 @@ def _gram_quantities(st):
             for b in range(r):
                 if b != al:
                     Cs.add_quad(ix(("P", al, b)), ix(("P", al, b)), st.size_poly(b))
-    for al in range(r):
-        for b in range(al + 1, r):
+    for al in range(R):
+        for b in range(al + 1, R):
             C = new(("C", al, b))
             for (x, y) in ((al, b), (b, al)):
+                if x >= r:
+                    continue
                 # the columns of block x: w_i (row in x) has D_x at its own column,
                 # O_x at the n_x - 1 others; w_j (row in y) has P_yx there.
                 C.add_quad(ix(("P", y, x)), ix(("D", x)), one)
@@ -242,7 +274,7 @@ def _gram_quantities(st):
 
 
 def _terms(st, names):
-    """(B5): tuples (count poly, factor, weight index 1, weight index 2, gA, gB, gC)."""
+    """(B5), (B6): tuples (count poly, factor, weight index 1, weight index 2, gA, gB, gC)."""
     r = len(st.sizes)
     ix = st.index
     terms = []
@@ -251,23 +283,25 @@ def _terms(st, names):
         return ix(("a", al)) if st.trainable else -1
 
     one = names["one"]
-    for al in range(r):
+    for al in range(st.row_blocks):
         na = st.size_poly(al)
         A = names[("A", al)]
         terms.append((na, 0.5, cw(al), cw(al), A, A, A))
-        terms.append((na, -1.0, cw(al), -1, A, one, names[("lin", "D", al)]))
+        if al < r:
+            terms.append((na, -1.0, cw(al), -1, A, one, names[("lin", "D", al)]))
         if st.has_offdiag(al):
             pairs = _pmul(na, _padd(na, _pconst(-1)))
             terms.append((pairs, 0.5, cw(al), cw(al), A, A, names[("C", al, al)]))
             terms.append((pairs, -1.0, cw(al), -1, A, one, names[("lin", "O", al)]))
-        for b in range(r):
+        for b in range(st.row_blocks):
             if b == al:
                 continue
             nanb = _pmul(na, st.size_poly(b))
-            terms.append((nanb, -1.0, cw(al), -1, A, one, names[("lin", "P", al, b)]))
+            if b < r:
+                terms.append((nanb, -1.0, cw(al), -1, A, one, names[("lin", "P", al, b)]))
             if b > al:
                 terms.append((nanb, 1.0, cw(al), cw(b), A, names[("A", b)], names[("C", al, b)]))
-    k = _poly(0)
+    k = _poly(0)  # the teacher's neurons: one per column
     for al in range(r):
         k = _padd(k, st.size_poly(al))
     terms.append((k, 0.5, -1, -1, one, one, one))
@@ -348,15 +382,20 @@ def inclusion_matrix(fine, coarse, block_map):
 
     ``block_map[i]`` is the coarse block containing fine block ``i``. A fine off-diagonal
     value ``P_ij`` with both fine blocks in one coarse block ``I`` is the coarse ``O_I``.
+    Extra rows (both structures must have as many) map to the extra rows in order.
     """
     if len(block_map) != len(fine.sizes) or set(block_map) != set(range(len(coarse.sizes))):
         raise ValueError("block_map must send the fine blocks onto all coarse blocks")
     if fine.trainable != coarse.trainable:
         raise ValueError("both structures must be in the same setting")
+    if fine.extra_rows != coarse.extra_rows:
+        raise ValueError("both structures must have the same extra rows")
+    shift = len(coarse.sizes) - len(fine.sizes)
+    rows = list(block_map) + [e + shift for e in range(len(fine.sizes), fine.row_blocks)]
     E = np.zeros((fine.size, coarse.size))
     for row, key in enumerate(fine.parameters):
         kind, i = key[0], key[1]
-        I = block_map[i]
+        I = rows[i]
         if kind == "P" and block_map[key[2]] == I:
             src = ("O", I)
         elif kind == "P":

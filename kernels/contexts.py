@@ -124,8 +124,11 @@ class NumberContext:
         raise NotImplementedError
 
     # ---------------------------------------------------------------- kernels
-    def block_derivatives(self, st, x, d, order=2):
-        """:func:`kernels.api.block_derivatives` in this context's numbers (``x``, ``d`` converted)."""
+    def block_derivatives(self, st, x, d, order=2, parallel_tol=None):
+        """:func:`kernels.api.block_derivatives` in this context's numbers (``x``, ``d`` converted).
+        ``parallel_tol``: a threshold for a point whose pairs are exactly parallel or well
+        apart (:data:`kernels.api.SEPARATED_PARALLEL_TOL`); ``None`` the context's own. Ball
+        contexts decide parallel pairs exactly and ignore it."""
         raise NotImplementedError
 
     def loss(self, W, a, V, b):
@@ -223,8 +226,10 @@ class _Float64(NumberContext):
     def eigvalsh(self, A):
         return list(np.linalg.eigvalsh(np.asarray(A, dtype=float)))
 
-    def block_derivatives(self, st, x, d, order=2):
-        return api.block_derivatives(st, x, d, order)
+    def block_derivatives(self, st, x, d, order=2, parallel_tol=None):
+        if parallel_tol is None:
+            return api.block_derivatives(st, x, d, order)
+        return api.block_derivatives(st, x, d, order, parallel_tol)
 
     def loss(self, W, a, V, b):
         return api.loss(W, a, V, b)
@@ -294,8 +299,9 @@ class _Mpmath(NumberContext):
         E = mpmath.eigsy(self._matrix(A), eigvals_only=True)
         return sorted(E[i] for i in range(A.shape[0]))
 
-    def block_derivatives(self, st, x, d, order=2):
-        return self._block(MP, mp_parallel_tol(), st, x, d, order)
+    def block_derivatives(self, st, x, d, order=2, parallel_tol=None):
+        tol = mp_parallel_tol() if parallel_tol is None else mpmath.mpf(parallel_tol)
+        return self._block(MP, tol, st, x, d, order)
 
     def loss(self, W, a, V, b):
         return +MP._loss(*self._full_args(W, a, V, b))
@@ -486,7 +492,7 @@ class _Arb(NumberContext):
                 raise PrecisionError("a kernel result is not a finite ball at this precision (a division "
                                      "by a ball containing 0, e.g. a zero row); raise the precision")
 
-    def block_derivatives(self, st, x, d, order=2):
+    def block_derivatives(self, st, x, d, order=2, parallel_tol=None):
         bd = self._block(arb_kernels(), self.convert(0), st, x, d, order)
         self._finite(bd.loss, bd.grad, bd.hess, bd.grad_d, bd.weights)
         return bd
@@ -525,7 +531,7 @@ class _MpmathArbKernels(_Mpmath):
 
     name = "mpmath-arb"
 
-    def block_derivatives(self, st, x, d, order=2):
+    def block_derivatives(self, st, x, d, order=2, parallel_tol=None):
         try:
             flint = _flint()
         except ImportError:  # pragma: no cover - python-flint is a dependency
