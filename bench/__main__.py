@@ -6,7 +6,7 @@ import platform
 import time
 from pathlib import Path
 
-from . import certify, continuation, digits, kernels, series, spectrum
+from . import certify, continuation, digits, kernels, overparam, series, spectrum
 
 BENCHMARKS = {
     "targets": ("Verified digits of sd1-i's d* at 100, 1000 and 10,000 digits (issue #11 targets)", digits.run),
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "branch": ("One branch sd1-i from d = 20 to d = 4 after warm-up", continuation.run_branch),
     "certify": ("Certified Morse indices and d* of the whole catalogue (issue #12 targets)", certify.run),
     "series": ("Power series in t = d^(-1/2) of every family (issue #13 targets)", series.run),
+    "overparam": ("Over-parameterisation k = d + m: reduced vs full spectrum at a split point (sd1-i)", overparam.run),
 }
 
 

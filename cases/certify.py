@@ -477,6 +477,7 @@ class PointCertificate:
     reason: str | None = None
     exact_point: bool = False
     special: tuple = ()
+    extra_rows: int = 0
     seconds: float = 0.0
 
     @property
@@ -496,7 +497,8 @@ class PointCertificate:
                 "blocks": self.blocks, "seconds": round(self.seconds, 3)}
 
     def document(self):
-        return certificate_document(self.case, self.setting, points=[self], special=self.special)
+        return certificate_document(self.case, self.setting, points=[self], special=self.special,
+                                    extra_rows=self.extra_rows)
 
 
 @dataclass
@@ -528,6 +530,7 @@ class CrossingCertificate:
     uniqueness_detail: str | None = None
     d_star_enclosure: tuple | None = None
     special: tuple = ()
+    extra_rows: int = 0
     seconds: float = 0.0
 
     def as_dict(self):
@@ -545,15 +548,21 @@ class CrossingCertificate:
                 "seconds": round(self.seconds, 3)}
 
     def document(self):
-        return certificate_document(self.case, self.setting, crossings=[self], special=self.special)
+        return certificate_document(self.case, self.setting, crossings=[self], special=self.special,
+                                    extra_rows=self.extra_rows)
 
 
-def certificate_document(case, setting, points=(), crossings=(), special=()):
-    """The top-level JSON certificate (what ``spurious certify`` would write and ``check`` reads)."""
+def certificate_document(case, setting, points=(), crossings=(), special=(), extra_rows=0):
+    """The top-level JSON certificate (what ``spurious certify`` would write and ``check`` reads).
+    ``special``/``extra_rows``: the block structure of a family outside the catalogue (a branch
+    born at a crossing; an over-parameterised family with ``k = d + extra_rows``)."""
     points, crossings = list(points), list(crossings)
     name = getattr(case, "name", case)
     special = tuple(special) or tuple(getattr(case, "special", ()))
+    extra_rows = extra_rows or getattr(case, "extra_rows", 0)
     special = {"special": list(special)} if special else {}
+    if extra_rows:
+        special["extra_rows"] = int(extra_rows)
     return {"format": CERT_FORMAT, "case": name, **special, "setting": setting,
             "certified": all(p.certified for p in points) and all(c.certified for c in crossings),
             "points": [p.as_dict() for p in points], "crossings": [c.as_dict() for c in crossings],
@@ -616,7 +625,8 @@ def certify_box(family, setting, midpoint, d, radius, digits=40, morse=True):
         d_ball = _ball(d)
     ok, reason, contraction = _krawczyk(st, mid, radius, d_ball, dps)
     cert = PointCertificate(family.name, setting, d, int(digits), dps, names, mid, radius, ok, False,
-                            contraction=contraction, reason=reason, special=tuple(family.special))
+                            contraction=contraction, reason=reason, special=tuple(family.special),
+                            extra_rows=family.extra_rows)
     d_exact = _fraction(d)
     cert.integer_d = d_exact.denominator == 1
     if ok and morse:
@@ -747,7 +757,8 @@ def certify_crossing(family, setting, label, d_lo, d_hi, digits=40, d_star_verif
         radius = mpmath.nstr(r * mpmath.mpf("1.0000001"), 2, min_fixed=1, max_fixed=0)  # a little above, 2 digits
     mid = [_dec(v, dps) for v in xm]
     cert = CrossingCertificate(family.name, setting, label, d_lo, d_hi, int(digits), dps, names, mid, radius,
-                               False, None, d_star_verified=d_star_verified, special=tuple(family.special))
+                               False, None, d_star_verified=d_star_verified, special=tuple(family.special),
+                               extra_rows=family.extra_rows)
     with ctx.workdps(dps):
         D = _ball(d_lo).union(_ball(d_hi))
     for _ in range(4):  # epsilon-inflation: retry with 4x the enclosure of |K - x~| found
@@ -837,7 +848,7 @@ def certify_crossings(family, setting="fixed", digits=40, halfwidth=DEFAULT_HALF
                                            f"resolve the half-width {halfwidth}: raise the digits or widen the half-width",
                                            d_star_verified=c.d_star))
             continue
-        out.append(certify_crossing(res.case, setting, c.representation, _exact_string(ds - hw),
+        out.append(certify_crossing(family, setting, c.representation, _exact_string(ds - hw),
                                     _exact_string(ds + hw), digits, d_star_verified=c.d_star))
     return out
 
@@ -914,7 +925,8 @@ def _recheck_point(family, setting, p, prefix, dps_default=None):
 
 def _certificate_family(data):
     """The family a certificate is about: a catalogue name, or (with ``special``) the block
-    structure ``Delta(S_{d-q} x S_a x S_b ...)`` of a branch born at a crossing."""
+    structure ``Delta(S_{d-q} x S_a x S_b ...)`` of a branch born at a crossing, with
+    ``extra_rows`` added neurons for an over-parameterised family."""
     from spurious.cases import Family, FamilyError, get_case
 
     name = _require(data, "case", str)
@@ -924,8 +936,11 @@ def _certificate_family(data):
     if (not isinstance(special, list) or not special or len(special) > 4
             or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 8 for n in special)):
         raise ValueError("malformed certificate: 'special' must list 1 to 4 block sizes between 1 and 8")
+    extra = data.get("extra_rows", 0)
+    if isinstance(extra, bool) or not isinstance(extra, int) or not 0 <= extra <= 3:
+        raise ValueError("malformed certificate: 'extra_rows' must be an integer from 0 to 3")
     try:
-        return Family(name, sum(special), "", (), ("fixed",), special=tuple(special))
+        return Family(name, sum(special), "", (), ("fixed",), special=tuple(special), extra_rows=extra)
     except FamilyError as err:
         raise ValueError(f"malformed certificate: {err}") from None
 

@@ -57,7 +57,7 @@ from spurious.kernels.api import SEPARATED_PARALLEL_TOL, embed, max_row_cosine
 from spurious.kernels.blocks import inclusion_matrix
 
 from .family import FamilyError, balanced
-from .spectrum import hessian_spectrum
+from .spectrum import hessian_spectrum, index_formula
 
 SPLIT_SPECIAL = "split-special"
 SPLIT_GENERIC = "split-generic"
@@ -224,8 +224,16 @@ class EmbeddedPoint:
             raise OverparamError("W exists only at integer d")
         return embed(self.structure, self.x, int(d))
 
+    @property
+    def morse_index_formula(self):
+        """The Morse index as a formula in ``d`` (split points), or None."""
+        if self.spectrum is None:
+            return None
+        return index_formula(self.spectrum.representations, negative_counts(self))
+
     def as_dict(self):
-        out = {"embedding": self.embedding.label, "d": self.d, "morse_index": self.morse_index, "kind": self.kind,
+        out = {"embedding": self.embedding.label, "d": self.d, "morse_index": self.morse_index,
+               "morse_index_formula": self.morse_index_formula, "kind": self.kind,
                "loss": self.loss, "family_loss": self.family_loss, "lambda_min": self.lambda_min,
                "descent": self.descent, "note": self.note}
         if self.phi_min is not None:
@@ -283,7 +291,7 @@ def _kind(spec):
     if index > 0:
         return "saddle", float(index), low.representation
     if abs(low.eigenvalue) <= KIND_TOL * scale:
-        return "degenerate", 0.0, low.representation
+        return "degenerate", 0.0, None
     return "minimum", 0.0, None
 
 
@@ -345,7 +353,7 @@ def _zero_neuron(family, setting, embedding, es, x_family, x, d, family_loss):
                          x=x, structure=es.structure)
 
 
-def _minimise_on_sphere(f, col, starts=24, seed=0):
+def _minimise_on_sphere(f, col, starts=12, seed=0):
     """``min f(u)`` over ``sum col u^2 = 1`` (the unit sphere of ``R^d`` restricted to the
     block-constant vectors), by BFGS on ``u / |u|`` from fixed-seed random starts."""
     w = np.sqrt(col)
@@ -379,8 +387,8 @@ def along_branch(family, setting, embedding, ds, xs):
 
 
 def kind_intervals(points):
-    """Maximal runs of equal ``(kind, Morse index formula or None, descent)``: a list of dicts
-    ``{d_lo, d_hi, kind, morse_index, descent}`` (d ascending; ``morse_index`` at ``d_lo``)."""
+    """Maximal runs of equal ``(kind, negative eigenvalues per block, descent)``: a list of dicts
+    ``{d_lo, d_hi, kind, morse_index_formula, descent}`` (``d`` ascending, ends at sample points)."""
     ordered = sorted(points, key=lambda p: p.d)
     runs = []
     for p in ordered:
@@ -388,8 +396,8 @@ def kind_intervals(points):
         if runs and runs[-1]["key"] == key:
             runs[-1]["d_hi"] = p.d
         else:
-            runs.append({"key": key, "d_lo": p.d, "d_hi": p.d, "kind": p.kind, "morse_index": p.morse_index,
-                         "descent": p.descent})
+            runs.append({"key": key, "d_lo": p.d, "d_hi": p.d, "kind": p.kind,
+                         "morse_index_formula": p.morse_index_formula, "descent": p.descent})
     for run in runs:
         run.pop("key")
     return runs
@@ -450,7 +458,7 @@ def refine_crossings(family, setting, embedding, points, xs_w, digits, progress=
         out.append({"embedding": embedding.label, "d_star": res.d_star, "digits_verified": res.digits_verified,
                     "status": res.status.value, "message": res.message, "representation": label,
                     "d_star_float": float(res.d) if res.d is not None else float("nan"),
-                    "index_below": points[i].morse_index, "index_above": points[i + 1].morse_index,
+                    "index_below": points[i].morse_index_formula, "index_above": points[i + 1].morse_index_formula,
                     "kind_below": points[i].kind, "kind_above": points[i + 1].kind})
     return out
 
@@ -546,21 +554,180 @@ def descend(family, embedding, x_family, d):
             for sign in (1, -1)]
     end = min(ends, key=lambda r: r.fun)
     z, loss = end.x, float(end.fun)
-    if loss < GLOBAL_LOSS:
-        return Descendant(embedding, float(d), "global minimum", loss, start_loss, z,
-                          message="the descent reaches loss 0: the teacher is represented")
-    if np.min(row_norms_squared(st, z, d)) < COLLAPSED_ROW:
-        return Descendant(embedding, float(d), "row collapsed", loss, start_loss, z,
-                          message="a neuron's weights went to zero (not differentiable there)")
-    if max_row_cosine(st, z, d) > PARALLEL_COSINE:
-        return Descendant(embedding, float(d), "parallel rows", loss, start_loss, z,
-                          message="two neurons became parallel (a split point of lower loss)")
+
+    def not_new(z, loss):
+        """A Descendant for an end that is no new differentiable critical point, else None."""
+        if loss < GLOBAL_LOSS:
+            return Descendant(embedding, float(d), "global minimum", loss, start_loss, z,
+                              message="the descent reaches loss 0: the teacher is represented")
+        if np.min(row_norms_squared(st, z, d)) < COLLAPSED_ROW:
+            return Descendant(embedding, float(d), "row collapsed", loss, start_loss, z,
+                              message="a neuron's weights went to zero (not differentiable there)")
+        if max_row_cosine(st, z, d) > PARALLEL_COSINE:
+            return Descendant(embedding, float(d), "parallel rows", loss, start_loss, z,
+                              message="two neurons became parallel (a split point of lower loss)")
+        return None
+
+    if (stop := not_new(z, loss)) is not None:
+        return stop
     child = descendant_family(family, embedding)
     sol = newton_at(child.structure("fixed"), z, [1.0] * st.row_blocks, d)
     if not sol.success:
         return Descendant(embedding, float(d), "not converged", loss, start_loss, z,
                           message=f"Newton from the descent's end: {sol.message}")
-    child = descendant_family(family, embedding, d, sol.x)
     loss = float(block_derivatives(st, sol.x, d, 0).loss)
+    if (stop := not_new(sol.x, loss)) is not None:
+        return stop
+    child = descendant_family(family, embedding, d, sol.x)
     return Descendant(embedding, float(d), "critical point", loss, start_loss, sol.x, child, sol.grad_norm,
                       f"a new critical point of the k = d + {embedding.m} problem ({child.isotropy})")
+
+
+# ---------------------------------------------------------------- the map
+MAP_SEED_D = 20.0
+"""The dimension at which the descent from each split saddle starts (its branch is then
+continued over the whole range)."""
+ZERO_SAMPLES = (8.0, 12.0, 20.0)
+"""Dimensions at which the zero-neuron test runs in the map (it is a minimisation)."""
+
+
+def family_branch(family, setting, d_lo, d_hi):
+    """The family's points on ``[d_lo, d_hi]`` by continuation (d ascending): ``(ds, xs_w, xs)``
+    with the W-unknowns and all parameters (slice ``a = 1``)."""
+    from spurious.api import track
+
+    from .family import with_second_layer
+
+    st = family.structure(setting)
+    branch = track(family, d_from=d_hi, d_to=d_lo, setting=setting)
+    order = np.argsort(branch.d)
+    ds = np.asarray(branch.d, dtype=float)[order]
+    xs_w = [np.asarray(branch.x[i], dtype=float) for i in order]
+    xs = [with_second_layer(st, x, [1.0] * st.row_blocks) for x in xs_w]
+    return ds, xs_w, xs
+
+
+CERT_HALFWIDTH = "1e-15"
+"""Half-width of the interval around each descendant's verified ``d*`` in which it is certified
+to be the only crossing (C5, C6 of :mod:`cases.certify`); resolved by 20 verified digits (d* < 100)."""
+
+
+def continue_descendant(child, d_max, digits):
+    """The descendant family's Morse intervals and refined stability changes on
+    ``(d_min, d_max]`` (the project's :func:`~spurious.api.refine_case`), each ``d*`` certified
+    in ball arithmetic on ``d* -+`` :data:`CERT_HALFWIDTH` when its digits resolve it, as a
+    dict (``certificates``: the documents, which ``spurious check`` re-verifies); a branch that
+    cannot be continued is reported with the reason."""
+    from spurious.api import refine_case
+
+    from .certify import certify_crossings
+
+    try:
+        refined = refine_case(child, "fixed", digits, d_max=d_max, refine_folds=False)
+    except (FamilyError, ValueError) as err:
+        return {"continued": False, "reason": str(err).splitlines()[0], "intervals": [], "crossings": [],
+                "minimum": [], "certificates": []}
+    res = refined.as_dict()
+    intervals = [{"d_lo": iv["d_lo"], "d_hi": iv["d_hi"], "morse_index_formula": iv["morse_index_formula"]}
+                 for iv in res["morse_intervals"]]
+    certs = certify_crossings(child, "fixed", digits, halfwidth=CERT_HALFWIDTH, refined=refined)
+    crossings, documents = [], []
+    for c, cert in zip(res["crossings"], certs):
+        crossings.append({"d_star": c["d_star"], "digits_verified": c["digits_verified"], "status": c["status"],
+                          "representation": c["representation"], "index_below": c["index_below"],
+                          "index_above": c["index_above"], "certified": cert.certified,
+                          "enclosure": list(cert.d_star_enclosure) if cert.d_star_enclosure else None,
+                          "certificate_reason": cert.reason})
+        if c["d_star"]:
+            documents.append(cert.document())
+    minimum = []
+    for iv in intervals:
+        if iv["morse_index_formula"] != "0":
+            continue
+        if minimum and abs(minimum[-1][1] - iv["d_lo"]) < 1e-9 * max(1.0, iv["d_lo"]):
+            minimum[-1] = (minimum[-1][0], iv["d_hi"])  # a crossing inside a block that stays positive
+        else:
+            minimum.append((iv["d_lo"], iv["d_hi"]))
+    return {"continued": True, "reason": "", "intervals": intervals, "crossings": crossings, "minimum": minimum,
+            "certificates": documents}
+
+
+def overparam_map(family, ms=(1, 2, 3), d_max=30.0, digits=20, progress=None):
+    """For every ``m`` and embedding: the embedded point's kind by interval of ``d`` (fixed
+    second layer, along the family's branch on ``(d_min, d_max]``), the zero-neuron test at
+    :data:`ZERO_SAMPLES`, and the descendant -- the critical point the descent from each
+    split saddle reaches at :data:`MAP_SEED_D`, continued over the range with its Morse
+    intervals and refined stability changes. A list of dicts (JSON-ready)."""
+    report = progress or (lambda f, note="": None)
+    setting = "fixed"
+    ds, xs_w, xs = family_branch(family, setting, family.d_min + 0.01, d_max)
+    seed = point_from_d(family, MAP_SEED_D)
+    rows, zero_samples = [], None
+    steps = len(ms) * 3
+    for n_m, m in enumerate(ms):
+        for n_e, emb in enumerate(embeddings_for(family, m)):
+            report((n_m * 3 + n_e) / steps, f"{family.name}, m = {m}, {emb.label}")
+            row = {"case": family.name, "m": m, "embedding": emb.label}
+            if emb.kind == ZERO:
+                # m zero neurons: L = L_0 + eps sum_j phi(u_j) + O(eps^2), the test of one neuron
+                if zero_samples is None:
+                    pts = [analyse(family, setting, emb, point_from_d(family, d), d) for d in ZERO_SAMPLES
+                           if family.d_min < d <= d_max]
+                    zero_samples = [{"d": p.d, "kind": p.kind, "phi_min": p.phi_min} for p in pts]
+                row["samples"] = zero_samples
+                row["intervals"] = []
+            else:
+                pts = along_branch(family, setting, emb, ds, xs)
+                row["intervals"] = kind_intervals(pts)
+                desc = descend(family, emb, seed, MAP_SEED_D)
+                row["descendant"] = desc.as_dict()
+                row["descendant"].update(continue_descendant(desc.family, d_max, digits) if desc.family else
+                                         {"continued": False, "reason": desc.message, "intervals": [],
+                                          "crossings": [], "minimum": [], "certificates": []})
+            rows.append(row)
+    report(1.0, "done")
+    return rows
+
+
+def point_from_d(family, d):
+    """The family's fixed-setting point at ``d`` (all parameters)."""
+    from .family import point_from_seed
+
+    return point_from_seed(family, "fixed", float(d))
+
+
+def overparam_points(family, setting, m, d):
+    """Every embedding of ``family`` with ``m`` more neurons at ``d`` (:class:`EmbeddedPoint`,
+    embeddings whose range ``d`` is below are skipped) and, for each split, where the descent
+    from it ends (:class:`Descendant`, fixed-setting equations)."""
+    from .family import point_from_seed
+
+    x = point_from_seed(family, setting, float(d))
+    x_fixed = x if setting == "fixed" else point_from_seed(family, "fixed", float(d))
+    points, descendants = [], []
+    for emb in embeddings_for(family, m):
+        if emb.kind != ZERO and not d > embedded_structure(family, setting, emb).d_min:
+            continue
+        point = analyse(family, setting, emb, x, float(d))
+        points.append(point)
+        if emb.kind != ZERO and point.kind == "saddle":
+            descendants.append(descend(family, emb, x_fixed, float(d)))
+    return points, descendants
+
+
+def overparam_range(family, setting, m, d_lo, d_hi, digits=20, progress=None):
+    """Along the family's branch on ``[d_lo, d_hi]``: every embedding's kind by interval and its
+    Morse-index changes refined to ``digits`` (:func:`refine_crossings`); a dict with
+    ``intervals`` (embedding label -> :func:`kind_intervals`) and ``crossings``."""
+    report = progress or (lambda f, note="": None)
+    ds, xs_w, xs = family_branch(family, setting, d_lo, d_hi)
+    intervals, crossings = {}, []
+    splits = [e for e in embeddings_for(family, m) if e.kind != ZERO]
+    for n, emb in enumerate(splits):
+        report(0.1 + 0.9 * n / len(splits), f"{emb.label} along d")
+        keep = [i for i, d in enumerate(ds) if d > embedded_structure(family, setting, emb).d_min]
+        points = along_branch(family, setting, emb, ds[keep], [xs[i] for i in keep])
+        intervals[emb.label] = kind_intervals(points)
+        crossings.extend(refine_crossings(family, setting, emb, points, [xs_w[i] for i in keep], digits))
+    report(1.0, "done")
+    return {"intervals": intervals, "crossings": crossings}

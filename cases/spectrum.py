@@ -96,6 +96,24 @@ def hessian_spectrum(family_structure, x, d, gauge=()):
     return Spectrum(float(d), entries, blocks, dims, zero_modes, representations)
 
 
+def index_formula(representations, negative):
+    """The Morse index as a formula in ``d``: ``sum_rho n_rho dim(rho)`` for the blocks with
+    ``n_rho`` negative eigenvalues (``negative``: label -> count; ``representations``: label ->
+    :class:`~cases.monitors.Representation`), e.g. ``d-2 + (d-2)(d-3)/2``; ``"0"`` if none."""
+    terms = []
+    for label, n in negative.items():
+        if not n:
+            continue
+        rep = representations[label]
+        constant = rep.constant_dimension
+        if constant is not None:
+            terms.append(str(n * constant))
+            continue
+        text = rep.dimension_formula()
+        terms.append(text if n == 1 else f"{n}*{text}" if text.startswith("(") else f"{n}*({text})")
+    return " + ".join(terms) or "0"
+
+
 def _merge(vals, label, dim):
     out = []
     for v in vals:

@@ -26,8 +26,10 @@ diverge like ``1/s`` but their contraction with the Gram gradients does not: ``F
 ``C^2`` in ``(u, v)`` and, with the vector form of its Hessian
 ``d2F/du2 = |v| sin t / (2 pi |u|) (I - uu^T/|u|^2 + n n^T)``, the limit Hessian is the one of
 ``F_C C`` alone (``C/2`` for ``t = 0``, ``0`` for ``t = pi``). So below the relative threshold
-``s <= tol sqrt(AB)`` we return ``F_A = F_B = 0``, ``F_C = (pi - t)/(2 pi)`` and all second
-derivatives ``0`` -- the exact limit of every Hessian assembled from them. In float64 the
+``s <= tol sqrt(AB)`` we return ``F_A = F_B = 0``, ``F_C = 1/2`` (``C > 0``) or ``0`` (``C < 0``)
+and all second derivatives ``0`` -- the exact limit of every Hessian assembled from them. (The
+angle of the rounded ``s`` is not used there: for an exactly parallel pair computed with
+rounding it is ``O(sqrt(eps))``, not 0.) In float64 the
 cancellation in ``AB - C^2`` costs ``O(eps / s)``, and the limit costs ``O(s)``, so the
 float path uses ``tol = 2^-26``; the mpmath path uses ``10^(-dps/2)``. The arb path uses no
 threshold: the limit only for a row with itself (``same``) or an exactly parallel pair (``s``
@@ -99,6 +101,8 @@ def gram_derivatives(A, B, C, tol, same=False):
     F_C = (PI - t) / two_pi
     zero = 0.0 * F
     if _is_parallel(s, A, B, tol, same):
+        # the exact limit: angle 0 (F_C = 1/2) or pi (F_C = 0), not the angle of a rounded s
+        F_C = (PI - _angle(zero, C)) / two_pi
         return F, zero, zero, F_C, zero, zero, zero, zero, zero, zero
     F_A = s / (2 * two_pi * A)
     F_B = s / (2 * two_pi * B)

@@ -107,6 +107,15 @@ def _bad_command_lines():
     lines += [["branches"], ["branches", "sd9"], ["branches", "sd1-i", "--crossing", "x"],
               ["branches", "sd1-i", "--crossing", "5"], ["branches", "sd1-i", "--out", "notes"],
               ["branches", "sd1-i", "--out", "fig.txt"]]
+    lines += [["overparam"], ["overparam", "sd1-i"], ["overparam", "sd9", "--m", "1"],
+              ["overparam", "sd1-i", "--m", "0"], ["overparam", "sd1-i", "--m", "4"], ["overparam", "sd1-i", "--m", "x"],
+              ["overparam", "sd1-i", "--m", "1", "--d", "3"], ["overparam", "sd1-i", "--m", "1", "--d", "x"],
+              ["overparam", "sd1-i", "--m", "1", "--d", "1e5"], ["overparam", "sd1-i", "--m", "1", "--d-from", "8"],
+              ["overparam", "sd1-i", "--m", "1", "--d-to", "8"],
+              ["overparam", "sd1-i", "--m", "1", "--d-from", "9", "--d-to", "8"],
+              ["overparam", "sd1-i", "--m", "1", "--d", "8", "--d-from", "6"],
+              ["overparam", "sd1-i", "--m", "1", "--d-from", "2", "--d-to", "8"],
+              ["overparam", "sd1-i", "--m", "1", "--digits", "5"], ["overparam", "sd1-i", "--m", "1", "--setting", "x"]]
     lines += [["check"], ["check", "missing.json"], ["check", "notes"]]
     lines += [["check", p] for p in ("data.json", "bad.json", "empty.json", "notjson.json", "array.json", "thesis.tex")]
     return lines

@@ -241,3 +241,100 @@ def test_mp_test_function_matches_float():
         f = mp_embedded_test(fam, "fixed", emb, label, 0)
         value = f([mpmath.mpf(v) for v in x], mpmath.mpf(9.5))
     assert abs(float(value) - p.spectrum.blocks[label][0]) < 1e-12
+
+
+@pytest.mark.parametrize("kind", [SPLIT_SPECIAL, SPLIT_GENERIC])
+def test_split_spectrum_in_float64_agrees_with_mpmath(kind):
+    """The float64 blocks at a split point against the same monitors in mpmath at 40 digits:
+    an exactly parallel pair computed with rounding must take the exact limit (angle 0), or the
+    float blocks are off by ~sqrt(eps) (the eigvalsh comparison, sharing the kernels, cannot see it)."""
+    from spurious.cases.monitors import family_monitors
+    from spurious.kernels.contexts import MPMATH
+
+    fam = get_case("sd2-i")
+    emb = Embedding(kind, 2)
+    x = point_from_seed(fam, "fixed", 9.5)
+    p = analyse(fam, "fixed", emb, x, 9.5)
+    es = embedded_structure(fam, "fixed", emb)
+    with mpmath.workdps(40):
+        xm = es.embed([mpmath.mpf(v) for v in x])
+        worst = 0.0
+        for monitor in family_monitors(es.structure, es.gauge):
+            exact = [float(v) for v in monitor.eigenvalues(MPMATH, xm, mpmath.mpf(9.5))]
+            worst = max(worst, float(np.max(np.abs(np.array(exact) - p.spectrum.blocks[monitor.label]))))
+    assert worst < 1e-13
+
+
+def test_cli_overparam_json_contract():
+    """`overparam CASE --m M --d D --json`: the keys of the issue's contract, W of shape
+    (d + m) x d for every embedding tried; with a range also refined crossings."""
+    import json
+    import subprocess
+    import sys
+
+    def run(*args):
+        res = subprocess.run([sys.executable, "-m", "spurious", "overparam", *args], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stdout)
+
+    out = run("sd1-i", "--m", "2", "--d", "9", "--json")
+    assert out["case"] == "sd1-i" and out["m"] == 2
+    assert [p["embedding"] for p in out["points"]] == ["split-special", "split-generic", "zero-neuron"]
+    for p in out["points"]:
+        assert {"embedding", "d", "morse_index", "kind", "W", "a"} <= set(p)
+        assert np.array(p["W"]).shape == (11, 9) and len(p["a"]) == 11
+        assert p["kind"] == "saddle"
+    assert any(x["status"] == "critical point" for x in out["descendants"])
+    ranged = run("sd1-i", "--m", "1", "--d-from", "5.4", "--d-to", "6", "--json", "--quiet")
+    stars = {(c["embedding"], c["representation"]): c["d_star"] for c in ranged["crossings"]}
+    assert stars and all(c["digits_verified"] == 20 for c in ranged["crossings"])
+    assert {"embedding", "d_star", "representation"} <= set(ranged["crossings"][0])
+    assert len(set(stars.values())) == 1  # every embedding changes index at the family's own d*
+
+
+def test_overparam_map_rows():
+    """The report's map for one family: every m and embedding, kinds by interval, the zero-neuron
+    samples, and the descendants with their Morse intervals (sd1-i: a minimum survives one
+    special split above a refined d*, splitting a generic neuron reaches the global minimum)."""
+    from spurious.cases.overparam import overparam_map
+
+    rows = overparam_map(get_case("sd1-i"), ms=(1,), d_max=12.0, digits=10)
+    by = {r["embedding"]: r for r in rows}
+    assert set(by) == {"split-special", "split-generic", "zero-neuron"}
+    assert all(s["kind"] == "saddle" for s in by["zero-neuron"]["samples"])
+    assert {iv["kind"] for iv in by["split-special"]["intervals"]} == {"saddle"}
+    special = by["split-special"]["descendant"]
+    assert special["status"] == "critical point" and special["continued"]
+    (lo, hi), = special["minimum"]
+    star = special["crossings"][-1]
+    assert abs(lo - float(star["d_star"])) < 1e-6 and hi == 12.0 and star["index_above"] == "0"
+    assert by["split-generic"]["descendant"]["status"] == "global minimum"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in FAMILIES if n != "sd-i"])
+def test_every_descendant_is_a_critical_point_in_the_full_space(name):
+    """Done-when of the issue: the over-parameterised critical points reached from every split
+    (m = 1, 2), continued to integer d, have full-space gradient below 1e-10 and a reduced
+    spectrum equal to eigvalsh of the full (d + m) d Hessian."""
+    fam = get_case(name)
+    x = point_from_seed(fam, "fixed", 20.0)
+    checked = 0
+    for m in (1, 2):
+        for emb in embeddings_for(fam, m):
+            if emb.kind == ZERO:
+                continue
+            res = descend(fam, emb, x, 20.0)
+            if res.family is None:
+                assert res.status in ("global minimum", "row collapsed", "parallel rows"), res.message
+                continue
+            for d in (12, 20):
+                cp = critical_point(res.family, "fixed", float(d))
+                W, a = embed(res.family.structure("fixed"), cp.params, d)
+                V, b = np.eye(d), np.ones(d)
+                gW, _ = gradient(W, a, V, b)
+                assert np.max(np.abs(gW)) < 1e-10
+                full = np.linalg.eigvalsh(hessian(W, a, V, b))
+                assert np.max(np.abs(full - cp.spectrum.expanded())) < 5e-9
+                checked += 1
+    assert checked

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from spurious.api import get_case, track
 from spurious.errors import UserError
 from spurious.plotting import (bifurcation_diagram, block_eigenvalues_figure, plot_branch, plot_branch_file,
-                               report_figures, require_matplotlib)
+                               overparam_figure, report_figures, require_matplotlib)
 from spurious.report import build_report
 
 
@@ -66,7 +66,7 @@ def _check_crossings_on_their_blocks(ax, expected_labels, monitors, d):
 def test_figures_are_returned_and_the_backend_is_untouched(branch, report):
     before = matplotlib.get_backend()
     figs = [plot_branch(branch), bifurcation_diagram(report), bifurcation_diagram(report["families"]),
-            block_eigenvalues_figure(report), bifurcation_diagram(branch)]
+            block_eigenvalues_figure(report), bifurcation_diagram(branch), overparam_figure(report)]
     assert all(isinstance(f, Figure) for f in figs)
     assert matplotlib.get_backend() == before
 
@@ -114,7 +114,7 @@ def test_bifurcation_diagram(report):
 
 def test_report_figures_write_pngs(report, tmp_path):
     paths = report_figures(report, tmp_path)
-    assert {p.name for p in paths} >= {"bifurcation.png", "blocks.png"}
+    assert {p.name for p in paths} >= {"bifurcation.png", "blocks.png", "overparam.png"}
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

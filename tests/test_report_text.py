@@ -33,7 +33,7 @@ def test_report_json_is_strict_and_has_blocks(report):
 
 def test_markdown_embeds_the_figures(report):
     md = markdown(report)
-    for name in ("bifurcation.png", "blocks.png"):
+    for name in ("bifurcation.png", "blocks.png", "overparam.png"):
         m = re.search(rf"!\[[^\]]+\]\({re.escape(name)}\)\n\n\*Figure \d+\. [^\n]+\*", md)
         assert m, name
 
@@ -72,3 +72,19 @@ def test_tiny_genuine_loss_is_not_hidden():
     assert _loss_text(1e-9, 6) == "1e-09"
     assert _loss_text(0.0258843400146, 6) == "0.02588434001"
     assert _loss_text(None, 6) == "n/a"
+
+
+def test_overparam_section(report):
+    """The map of over-parameterisation: for sd3-i every m and embedding has a row; the embedded
+    split points are saddles; a descendant that becomes a minimum gives its range and d*."""
+    md = markdown(report)
+    section = md.split("## Over-parameterisation: k = d + m", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| sd3-i |")]
+    assert len(rows) == 9  # m = 1, 2, 3 x (split-special, split-generic, zero neuron)
+    assert all("saddle" in r for r in rows)
+    sd3 = report["families"][0]["overparam"]
+    survivors = [r for r in sd3 if r.get("descendant") and r["descendant"]["minimum"]]
+    assert survivors
+    for r in survivors:
+        lo = r["descendant"]["minimum"][0][0]
+        assert any(abs(float(c["d_star"]) - lo) < 1e-5 for c in r["descendant"]["crossings"] if c["d_star"])

@@ -27,11 +27,12 @@ import numpy as np
 from spurious import cases as _cases
 from spurious.cases import CriticalPoint, Family, families
 from spurious.cases.family import FamilyError, point_from_seed, slice_unknowns
+from spurious.cases.spectrum import index_formula
 from spurious.cases.problem import family_mp_problem, family_problem, mp_test_function, second_layer
 from spurious.continuation import ArclengthSettings, continue_branch, refine_fold, refine_zero
 from spurious.kernels import mp_block_derivatives
 from spurious.results import CONVERGED, Crossing, RefineResult, Status
-from spurious.validation import as_digits, as_family, as_real, as_setting
+from spurious.validation import as_digits, as_family, as_flag, as_real, as_setting
 
 __all__ = ["Crossing", "RefineResult", "catalogue_rows", "critical_point", "event_rows", "families", "get_case",
            "integer_table", "interval_summary", "refine_case", "track"]
@@ -297,13 +298,7 @@ def interval_summary(family: Family | str, setting: str, d_lo: float, d_hi: floa
     cp = critical_point(family, setting, d)
     blocks = sorted(cp.spectrum.blocks.items(), key=lambda item: item[1][0])  # most negative first
     negative = {label: int(np.sum(values < 0)) for label, values in blocks if values[0] < 0}
-    terms = []
-    for label, n in negative.items():
-        rep = cp.spectrum.representations[label]
-        constant = rep.constant_dimension
-        terms.append(str(n * constant) if constant is not None
-                     else (f"{n}*" if n != 1 else "") + rep.dimension_formula())
-    formula = " + ".join(terms) or "0"
+    formula = index_formula(cp.spectrum.representations, negative)
     return {"d_lo": d_lo, "d_hi": d_hi, "d_sample": d, "morse_index_at_sample": cp.morse_index,
             "negative_blocks": negative, "morse_index_formula": formula}
 
@@ -322,7 +317,8 @@ def _mp_loss(family, setting, x_w, d, dps):
 
 
 def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
-                progress: Callable[..., Any] | None = None, d_max: float = REFINE_D_MAX) -> RefineResult:
+                progress: Callable[..., Any] | None = None, d_max: float = REFINE_D_MAX,
+                refine_folds: bool = True) -> RefineResult:
     """Every stability change of ``family`` on ``(d_min, d_max]``, refined to ``digits``.
 
     Continuation (float64) locates the events; each is refined by the engine's
@@ -341,6 +337,8 @@ def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
         Called as ``progress(fraction, note)`` while working.
     d_max : real number
         Upper end of the range searched (capped at the family's ``d_max``).
+    refine_folds : bool
+        Also refine the folds found (the branch's events list them either way).
 
     Returns
     -------
@@ -359,6 +357,7 @@ def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
     family, setting = as_family(family), as_setting(setting)
     digits = as_digits(digits)
     d_max = as_real(d_max, "d_max")
+    refine_folds = as_flag(refine_folds, "refine_folds")
     if d_max <= family.d_min + LOWER_MARGIN:
         raise ValueError(f"d_max = {d_max} must exceed the lower end {family.d_min + LOWER_MARGIN} of {family.name}")
     if progress is not None and not callable(progress):
@@ -394,7 +393,7 @@ def refine_case(family: Family | str, setting: str = "fixed", digits: int = 50,
         c["index_above"] = above[0]["morse_index_formula"] if above else None
     last = crossings[-1]["d_star"] if crossings else None
     folds = []
-    for e in (e for e in branch.events if e.kind == "fold"):
+    for e in (e for e in branch.events if e.kind == "fold" and refine_folds):
         res = refine_fold(mp_problem, np.asarray(e.x, dtype=float), float(e.d), digits)
         folds.append({"d_star": res.d_star, "digits_verified": res.digits_verified, "status": res.status.value,
                       "message": res.message, "d_float": float(e.d), "residual_norm": res.residual_norm,

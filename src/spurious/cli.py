@@ -504,6 +504,62 @@ def cmd_branches(args):
         print(f"wrote {out}")
 
 
+def cmd_overparam(args):
+    from .cases.overparam import OverparamError, overparam_points, overparam_range
+    from .progress import Progress
+
+    fam = _case(args.case)
+    if args.setting not in fam.settings:
+        raise UserError(f"{fam.name} does not exist in the {args.setting} setting")
+    ranged = args.d_from is not None or args.d_to is not None
+    if ranged and (args.d_from is None or args.d_to is None):
+        raise UserError("give both --d-from and --d-to")
+    if ranged and not args.d_from < args.d_to:
+        raise UserError(f"--d-from {args.d_from:g} must be below --d-to {args.d_to:g}")
+    d = args.d_to if ranged else (args.d if args.d is not None else 20.0)
+    for value, option in ((d, "--d"), (args.d_from, "--d-from")):
+        if value is not None and not fam.d_min < value <= fam.d_max:
+            raise UserError(f"{option} {value:g} is outside the range of {fam.name}: {fam.d_min} < d <= {fam.d_max:g}")
+    try:
+        points, descendants = overparam_points(fam, args.setting, args.m, d)
+        data = {"case": fam.name, "m": args.m, "setting": args.setting,
+                "points": [p.as_dict() for p in points], "descendants": [x.as_dict() for x in descendants]}
+        if ranged:
+            bar = Progress(1.0, f"overparam {fam.name}", enabled=not args.quiet)
+            try:
+                along = overparam_range(fam, args.setting, args.m, args.d_from, args.d_to, args.digits,
+                                        progress=lambda f, note="": bar.update(f, note))
+            finally:
+                bar.close()
+            data.update(along)
+    except OverparamError as err:
+        raise UserError(str(err))
+    if args.json:
+        _print_json(data)
+        return
+    print(f"{fam.name} with k = d + {args.m} neurons ({args.setting} second layer) at d = {d:g}")
+    for p in data["points"]:
+        if p["morse_index_formula"] is not None:
+            what = (f"Morse index {p['morse_index_formula']}" + (f" = {p['morse_index']:g}" if p["morse_index"] else "")
+                    + f", lambda_min {p['lambda_min']:.6g}" + (f" in {p['descent']}" if p["descent"] else ""))
+        else:
+            what = f"min phi {p['phi_min']:.6g} ({p['note']})"
+        print(f"  {p['embedding']:14s} {p['kind']:10s} {what}; loss {p['loss']:.12g} (k = d: {p['family_loss']:.12g})")
+    for x in data["descendants"]:
+        line = f"  descent from {x['embedding']}: {x['status']}, loss {x['start_loss']:.8g} -> {x['loss']:.8g}"
+        if x["family"]:
+            line += f"; continue it with the family {x['family']} ({x['isotropy']})"
+        print(line)
+    if ranged:
+        for label, runs in data["intervals"].items():
+            text = "; ".join(f"({r['d_lo']:.4f}, {r['d_hi']:.4f}) {r['kind']}, index {r['morse_index_formula']}"
+                             for r in runs)
+            print(f"  {label} along d: {text}")
+        for c in data["crossings"]:
+            print(f"  {c['embedding']}: index {c['index_below']} -> {c['index_above']} at d* = {c['d_star']} "
+                  f"({c['digits_verified']} verified digits, block {c['representation']})")
+
+
 def cmd_report(args):
     from .report import write_report
 
@@ -836,6 +892,28 @@ def build_parser():
     p.add_argument("--resume", action="store_true", help="continue an interrupted report from its checkpoint")
     _quiet(p)
     p.set_defaults(func=cmd_report)
+
+    p = _sub(sub, "overparam", "a family embedded with m more neurons (k = d + m): minimum or saddle",
+             "Over-parameterisation: the family's critical point embedded into the problem with k = d + m\n"
+             "neurons, keeping the network function: a special or a generic neuron split into m + 1\n"
+             "copies, or m zero neurons added. For each: the Hessian of the k = d + m problem reduced by\n"
+             "symmetry (the split's own null directions removed), its Morse index and kind; for zero\n"
+             "neurons (not differentiable there) the one-sided derivative along a new neuron. From each\n"
+             "split saddle, a descent on its fixed space finds the critical point it leads to. With\n"
+             "--d-from/--d-to also the Morse index by interval of d along the family's branch, each\n"
+             "change refined to verified digits. Time: a few seconds; a range 10-60 s.",
+             epilog=f"cases:\n{cases}")
+    p.add_argument("case", help="a family name (see the list below)")
+    p.add_argument("--m", type=_bounded_int(1, 3), required=True, help="neurons added, 1..3")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--d", type=_real, default=None, help="the dimension (default 20)")
+    where.add_argument("--d-from", type=_real, default=None, help="lower end of a range of d")
+    p.add_argument("--d-to", type=_real, default=None, help="upper end of a range of d (points are shown there)")
+    _setting(p)
+    p.add_argument("--digits", type=_bounded_int(10, 100), default=20, help="verified digits of each d*, 10..100")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _quiet(p)
+    p.set_defaults(func=cmd_overparam)
 
     p = _sub(sub, "certify", "prove critical points, Morse indices and d* in ball arithmetic",
              "Certified results (proofs, not agreeing digits), in arb ball arithmetic (python-flint):\n"

@@ -481,12 +481,54 @@ def _save(fig, path, dpi=130):
     return Path(path)
 
 
+def overparam_figure(report):
+    """The map of over-parameterisation: per family (a panel), one row for the family itself
+    (``k = d``) and, for each ``m`` and split, one for the critical point the descent from the
+    split saddle reaches (``k = d + m``), coloured by kind over ``d``: minimum (green), saddle
+    (orange), not a new critical point (grey, with the reason). The embedded points themselves
+    are saddles at every ``d`` (the table says so and with which block)."""
+    fams = [f for f in report["families"] if f.get("overparam")]
+    fig = _figure((13.0, 1.6 + 1.45 * len(fams)))
+    colors = {"minimum": "#2ca02c", "saddle": "#ff7f0e", "none": "0.8"}
+    for n, f in enumerate(fams, 1):
+        ax = fig.add_subplot(len(fams), 1, n)
+        rows = [("k = d", [(iv["d_lo"], iv["d_hi"], iv["morse_index_formula"] == "0") for iv in f["morse_intervals"]],
+                 "")]
+        for r in f["overparam"]:
+            desc = r.get("descendant")
+            if desc is None:
+                continue
+            label = f"m={r['m']} {r['embedding'].replace('split-', '')}"
+            spans = [(iv["d_lo"], iv["d_hi"], iv["morse_index_formula"] == "0") for iv in desc["intervals"]]
+            rows.append((label, spans, "" if spans else desc["status"] if desc["status"] != "critical point"
+                         else "not continued"))
+        for y, (label, spans, note) in enumerate(rows):
+            for lo, hi, is_min in spans:
+                ax.barh(y, hi - lo, left=lo, height=0.7, color=colors["minimum" if is_min else "saddle"], lw=0)
+            if not spans:
+                ax.text(0.5, y, note, transform=ax.get_yaxis_transform(), va="center", ha="center", fontsize=7,
+                        color="0.35")
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([r[0] for r in rows], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlim(3.5, report.get("d_max", 30.0))
+        ax.set_title(f"{f['name']}: minimum (green) or saddle (orange) of the k = d family and of the "
+                     "critical point reached from each split", fontsize=8, loc="left")
+        ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+        if n == len(fams):
+            ax.set_xlabel("d")
+    fig.tight_layout()
+    return fig
+
+
 def report_figures(report, folder):
-    """``bifurcation.png`` (:func:`bifurcation_diagram`) and ``blocks.png``
-    (:func:`block_eigenvalues_figure`) for the report; returns the paths written."""
+    """``bifurcation.png`` (:func:`bifurcation_diagram`), ``blocks.png``
+    (:func:`block_eigenvalues_figure`) and ``overparam.png`` (:func:`overparam_figure`) for the
+    report; returns the paths written."""
     folder = Path(folder)
     return [_save(bifurcation_diagram(report), folder / "bifurcation.png", dpi=130),
-            _save(block_eigenvalues_figure(report), folder / "blocks.png", dpi=110)]
+            _save(block_eigenvalues_figure(report), folder / "blocks.png", dpi=110),
+            _save(overparam_figure(report), folder / "overparam.png", dpi=110)]
 
 
 def plot_branch_file(path, out=None, force=False):

@@ -51,8 +51,11 @@ def build_report(names, digits, progress, finished=None, on_family=None):
         _certify_entry(entry, fam, res, digits)
         step(0.85, "series in d^-1/2")
         entry["series"] = _series_entry(fam)
-        step(0.95, "branches born at d*")
+        step(0.9, "branches born at d*")
         entry["born"] = _born_entry(fam, res)
+        step(0.95, "over-parameterisation k = d + m")
+        entry["overparam"], documents = _overparam_entry(fam, min(digits, OVERPARAM_DIGITS))
+        entry["certificates"].extend(documents)  # the descendants' d*, re-checked by `spurious check`
         entry = _json_ready(entry)
         out["families"].append(entry)
         if on_family is not None:
@@ -143,6 +146,25 @@ def _born_entry(fam, refined):
     return out
 
 
+OVERPARAM_DIGITS = 20
+"""Verified digits of the stability changes of the over-parameterised descendants (fewer
+when the report asks for fewer)."""
+
+
+def _overparam_entry(fam, digits):
+    """:func:`cases.overparam.overparam_map` for m = 1, 2, 3 (fixed second layer), without the
+    descendants' parameters, and the certificate documents of the descendants' ``d*``."""
+    from .cases.overparam import overparam_map
+
+    rows = overparam_map(fam, ms=(1, 2, 3), d_max=REFINE_D_MAX, digits=digits)
+    documents = []
+    for r in rows:
+        if r.get("descendant"):
+            r["descendant"].pop("params", None)
+            documents.extend(r["descendant"].pop("certificates", []))
+    return rows, documents
+
+
 def _identify_term(term):
     from .cases.series import identify
 
@@ -170,7 +192,12 @@ FIGURES = [("bifurcation.png", "Bifurcation diagram",
             "the range of the stability changes; linear axes, the global minimum sd-i has loss 0)."),
            ("blocks.png", "Smallest eigenvalue of each isotypic block",
             "Per family, the smallest Hessian eigenvalue of every isotypic block against d; each d* is "
-            "marked on the block whose eigenvalue crosses zero there.")]
+            "marked on the block whose eigenvalue crosses zero there."),
+           ("overparam.png", "Over-parameterisation k = d + m",
+            "Per family: where the family itself (k = d) is a minimum (green) or a saddle (orange), and the "
+            "same for the critical point of the k = d + m problem reached by descent from each split "
+            "embedding (m = 1, 2, 3; special or generic neuron split); grey text: the descent reached a "
+            "global minimum or no new critical point. The embedded points themselves are saddles at every d.")]
 """The figures of the report (written by :func:`spurious.plotting.report_figures`) and their captions."""
 
 ZERO_LOSS_ULPS = 4.0
@@ -272,6 +299,7 @@ def markdown(report):
                          f"{row['limit'] if row['power'] <= 0 else '0 (decays like t^' + str(row['power']) + ')'} | "
                          f"{row['form'] or ''} |")
     lines += _born_lines(report)
+    lines += _overparam_lines(report)
     lines += ["", "## Loss and smallest Hessian eigenvalue at integer d", ""]
     for f in report["families"]:
         lines += [f"### {f['name']} ({f['isotropy']})", "",
@@ -336,6 +364,49 @@ def _born_lines(report):
                 lines.append(f"| {f['name']} | {c['d_star'][:12]} | {c['representation']} | {b['isotropy']} | "
                              f"{b['kind']}{'' if b['kind'] == b['expected_kind'] else ' (predicted ' + b['expected_kind'] + ')'}"
                              f"{', ' + b['side'] if b['side'] != 'both' else ''} | {idx} | {own} |")
+    return lines
+
+
+def _overparam_lines(report):
+    """The section "Over-parameterisation: k = d + m"."""
+    lines = ["", "## Over-parameterisation: k = d + m", "",
+             "Each family's point embedded with `m` more neurons, keeping the network function "
+             "(`spurious overparam`; fixed second layer): a special or a generic neuron split into `m + 1` "
+             "equal copies, or `m` zero neurons. *Embedded point*: its Morse index in the `k = d + m` problem "
+             "(the split's own null directions removed) by interval of `d`, and the block of the most "
+             "negative direction. *Zero neuron*: the smallest one-sided derivative along a new neuron "
+             "(negative: the loss decreases as it grows). *Descent*: from the split saddle at d = 20, "
+             "BFGS and Newton on its fixed space reach a critical point of the `k = d + m` problem, "
+             "continued over the range; where its Morse index is 0 it is a spurious minimum that survives "
+             "the added neurons, and `d*` (20 verified digits) is where it becomes one.", "",
+             "| family | m | embedding | embedded point | descent reaches | its Morse index by interval of d | minimum for d in | d* (verified) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for f in report["families"]:
+        for r in f.get("overparam") or []:
+            if r["embedding"] == "zero-neuron":
+                phis = ", ".join(f"{s['phi_min']:.3g} (d={s['d']:g})" for s in r["samples"])
+                kinds = sorted({s["kind"] for s in r["samples"]})
+                lines.append(f"| {f['name']} | {r['m']} | zero neuron | {'/'.join(kinds)}: min phi {phis} | | | | |")
+                continue
+            kinds = sorted({iv["kind"] for iv in r["intervals"]})
+            blocks = sorted({iv["descent"] for iv in r["intervals"] if iv["descent"]})
+            embedded = "/".join(kinds) + (f" at every d (descent in {', '.join(blocks)})" if blocks else "")
+            x = r["descendant"]
+            if x["status"] != "critical point":
+                reach = x["status"]
+            else:
+                reach = f"loss {x['start_loss']:.5g} → {x['loss']:.5g} ({x['family']})"
+            if x.get("continued"):
+                ivs = "; ".join(f"({iv['d_lo']:.3f}, {iv['d_hi']:.3f}): {iv['morse_index_formula']}"
+                                for iv in x["intervals"])
+                mins = "; ".join(f"{lo:.3f} – {hi:.3f}" for lo, hi in x["minimum"]) or "never"
+                stars = "; ".join(f"{c['d_star'] or '(not refined)'} ({c['representation']}"
+                                  f"{', certified' if c.get('certified') else ''})"
+                                  for c in x["crossings"]) or "none"
+            else:
+                ivs = x.get("reason", "") if x["status"] == "critical point" else ""
+                mins = stars = ""
+            lines.append(f"| {f['name']} | {r['m']} | {r['embedding']} | {embedded} | {reach} | {ivs} | {mins} | {stars} |")
     return lines
 
 
