@@ -36,9 +36,10 @@ Zero neuron, one-sided. With ``a_e = 1`` the loss along ``w_e = eps u`` is *exac
 the one-sided directional derivative. A ``u`` with ``phi(u) < 0`` is a first-order
 descent direction (the embedded point is a saddle in the sense that the loss decreases
 along a ray); ``phi`` vanishes at the directions of the existing neurons (criticality), so
-``min phi <= 0`` always. Trainable: ``L = L_0 + a_e phi(u) + a_e^2 |u|^2 / 4`` along
-``(w_e, a_e) = (u, a_e)`` -- any ``u`` with ``phi(u) != 0`` gives descent, choosing the sign
-of ``a_e``. ``phi`` is evaluated from the same kernels as ``L`` (Z1 is ``L(x, u) - L_0 -
+``min phi <= 0`` always. Trainable (the point is ``w_e = 0``, ``a_e = 0``): along
+``(w_e, a_e) = (s u, s t)`` the loss is ``L_0 + s^2 t phi(u) + s^4 t^2 |u|^2 / 4``, so any ``u``
+with ``phi(u) != 0`` gives a second-order descent (a direction of negative curvature),
+choosing the sign of ``t``. ``phi`` is evaluated from the same kernels as ``L`` (Z1 is ``L(x, u) - L_0 -
 |u|^2 / 4`` on the structure with one extra row) and minimised over the unit sphere of the
 directions fixed by ``S_{d-q-1}`` (one generic coordinate set apart); at integer ``d`` a
 random search over the whole sphere of ``R^d`` checks that nothing lower was missed.
@@ -239,6 +240,7 @@ class EmbeddedPoint:
         if self.phi_min is not None:
             out["phi_min"] = self.phi_min
             out["direction"] = self.direction
+        out["W"] = out["a"] = None  # W (rows = neurons, (d + m) x d) exists at integer d only
         if float(self.d) == int(self.d):
             W, a = self.full()
             out["W"], out["a"] = W.tolist(), a.tolist()
@@ -336,7 +338,8 @@ def _zero_neuron(family, setting, embedding, es, x_family, x, d, family_loss):
         value = float(worst.fun) if worst is best else -float(worst.fun)
         descent = abs(value) > PHI_TOL
         direction = {name: float(v) for name, v in zip(names, worst.x)}
-        note = ("trainable: a_e phi(u) with phi(u) = %.3g != 0 gives first-order descent (sign of a_e chosen)" % value
+        note = ("trainable: along (w_e, a_e) = (s u, s t) the loss changes by s^2 t phi(u), phi(u) = %.3g != 0: "
+                "a second-order descent (sign of t chosen)" % value
                 if descent else "trainable: phi = 0 in every direction searched")
         kind = "saddle" if descent else "degenerate"
         return EmbeddedPoint(embedding, float(d), family_loss, family_loss, kind, None, None,
@@ -406,15 +409,15 @@ def kind_intervals(points):
 def sign_changes(points):
     """Brackets ``(i, label, c)`` where block ``label`` gains or loses a negative eigenvalue
     between ``points[i]`` and ``points[i + 1]`` (ascending ``d``); ``c`` is the 0-based position
-    of the eigenvalue that changes sign."""
+    of an eigenvalue that changes sign (one bracket per eigenvalue when several do)."""
     out = []
     for i in range(len(points) - 1):
         if points[i].spectrum is None:
             continue
         a, b = negative_counts(points[i]), negative_counts(points[i + 1])
         for label in a:
-            if label in b and a[label] != b[label]:
-                out.append((i, label, min(a[label], b[label])))
+            if label in b:  # every eigenvalue between the two counts changes sign
+                out.extend((i, label, c) for c in range(min(a[label], b[label]), max(a[label], b[label])))
     return out
 
 
@@ -697,37 +700,43 @@ def point_from_d(family, d):
 
 
 def overparam_points(family, setting, m, d):
-    """Every embedding of ``family`` with ``m`` more neurons at ``d`` (:class:`EmbeddedPoint`,
-    embeddings whose range ``d`` is below are skipped) and, for each split, where the descent
-    from it ends (:class:`Descendant`, fixed-setting equations)."""
+    """Every embedding of ``family`` with ``m`` more neurons at ``d`` (:class:`EmbeddedPoint`),
+    for each split saddle where the descent from it ends (:class:`Descendant`, fixed-setting
+    equations), and the embeddings skipped because ``d`` is below their range (with the reason)."""
     from .family import point_from_seed
 
     x = point_from_seed(family, setting, float(d))
     x_fixed = x if setting == "fixed" else point_from_seed(family, "fixed", float(d))
-    points, descendants = [], []
+    points, descendants, skipped = [], [], []
     for emb in embeddings_for(family, m):
-        if emb.kind != ZERO and not d > embedded_structure(family, setting, emb).d_min:
+        if emb.kind != ZERO and not d > (low := embedded_structure(family, setting, emb).d_min):
+            skipped.append({"embedding": emb.label, "reason": f"needs d > {low} (its isotypic spectrum)"})
             continue
         point = analyse(family, setting, emb, x, float(d))
         points.append(point)
         if emb.kind != ZERO and point.kind == "saddle":
             descendants.append(descend(family, emb, x_fixed, float(d)))
-    return points, descendants
+    return points, descendants, skipped
 
 
 def overparam_range(family, setting, m, d_lo, d_hi, digits=20, progress=None):
     """Along the family's branch on ``[d_lo, d_hi]``: every embedding's kind by interval and its
     Morse-index changes refined to ``digits`` (:func:`refine_crossings`); a dict with
-    ``intervals`` (embedding label -> :func:`kind_intervals`) and ``crossings``."""
+    ``intervals`` (embedding label -> :func:`kind_intervals`; an embedding whose range the
+    interval misses is absent), ``crossings`` and ``d_range_covered`` (the ends the family's
+    branch reached; its lower end stops at ``d_min + 0.01``)."""
     report = progress or (lambda f, note="": None)
     ds, xs_w, xs = family_branch(family, setting, d_lo, d_hi)
     intervals, crossings = {}, []
+    covered = [float(ds[0]), float(ds[-1])]
     splits = [e for e in embeddings_for(family, m) if e.kind != ZERO]
     for n, emb in enumerate(splits):
         report(0.1 + 0.9 * n / len(splits), f"{emb.label} along d")
         keep = [i for i, d in enumerate(ds) if d > embedded_structure(family, setting, emb).d_min]
+        if len(keep) < 2:
+            continue
         points = along_branch(family, setting, emb, ds[keep], [xs[i] for i in keep])
         intervals[emb.label] = kind_intervals(points)
         crossings.extend(refine_crossings(family, setting, emb, points, [xs_w[i] for i in keep], digits))
     report(1.0, "done")
-    return {"intervals": intervals, "crossings": crossings}
+    return {"intervals": intervals, "crossings": crossings, "d_range_covered": covered}

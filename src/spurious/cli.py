@@ -517,13 +517,14 @@ def cmd_overparam(args):
     if ranged and not args.d_from < args.d_to:
         raise UserError(f"--d-from {args.d_from:g} must be below --d-to {args.d_to:g}")
     d = args.d_to if ranged else (args.d if args.d is not None else 20.0)
-    for value, option in ((d, "--d"), (args.d_from, "--d-from")):
+    for value, option in ((d, "--d-to" if ranged else "--d"), (args.d_from, "--d-from")):
         if value is not None and not fam.d_min < value <= fam.d_max:
             raise UserError(f"{option} {value:g} is outside the range of {fam.name}: {fam.d_min} < d <= {fam.d_max:g}")
     try:
-        points, descendants = overparam_points(fam, args.setting, args.m, d)
+        points, descendants, skipped = overparam_points(fam, args.setting, args.m, d)
         data = {"case": fam.name, "m": args.m, "setting": args.setting,
-                "points": [p.as_dict() for p in points], "descendants": [x.as_dict() for x in descendants]}
+                "points": [p.as_dict() for p in points], "descendants": [x.as_dict() for x in descendants],
+                "skipped": skipped}
         if ranged:
             bar = Progress(1.0, f"overparam {fam.name}", enabled=not args.quiet)
             try:
@@ -537,7 +538,7 @@ def cmd_overparam(args):
     if args.json:
         _print_json(data)
         return
-    print(f"{fam.name} with k = d + {args.m} neurons ({args.setting} second layer) at d = {d:g}")
+    print(f"{fam.name} with k = d + {args.m} neurons ({args.setting} second layer) at d = {d!r}")
     for p in data["points"]:
         if p["morse_index_formula"] is not None:
             what = (f"Morse index {p['morse_index_formula']}" + (f" = {p['morse_index']:g}" if p["morse_index"] else "")
@@ -545,12 +546,16 @@ def cmd_overparam(args):
         else:
             what = f"min phi {p['phi_min']:.6g} ({p['note']})"
         print(f"  {p['embedding']:14s} {p['kind']:10s} {what}; loss {p['loss']:.12g} (k = d: {p['family_loss']:.12g})")
+    for x in data["skipped"]:
+        print(f"  {x['embedding']:14s} not tried: {x['reason']}")
     for x in data["descendants"]:
         line = f"  descent from {x['embedding']}: {x['status']}, loss {x['start_loss']:.8g} -> {x['loss']:.8g}"
         if x["family"]:
             line += f"; continue it with the family {x['family']} ({x['isotropy']})"
         print(line)
     if ranged:
+        lo, hi = data["d_range_covered"]
+        print(f"  along the family's branch, d from {lo:.6g} to {hi:.6g}:")
         for label, runs in data["intervals"].items():
             text = "; ".join(f"({r['d_lo']:.4f}, {r['d_hi']:.4f}) {r['kind']}, index {r['morse_index_formula']}"
                              for r in runs)
@@ -901,7 +906,9 @@ def build_parser():
              "neurons (not differentiable there) the one-sided derivative along a new neuron. From each\n"
              "split saddle, a descent on its fixed space finds the critical point it leads to. With\n"
              "--d-from/--d-to also the Morse index by interval of d along the family's branch, each\n"
-             "change refined to verified digits. Time: a few seconds; a range 10-60 s.",
+             "change refined to verified digits. JSON: 'morse_index' is null for zero neurons (no\n"
+             "Hessian there), 'W' and 'a' are null at a fractional d. Time: a few seconds for d up to\n"
+             "about 100 (longer at large d); a range 10-60 s.",
              epilog=f"cases:\n{cases}")
     p.add_argument("case", help="a family name (see the list below)")
     p.add_argument("--m", type=_bounded_int(1, 3), required=True, help="neurons added, 1..3")

@@ -197,7 +197,8 @@ FIGURES = [("bifurcation.png", "Bifurcation diagram",
             "Per family: where the family itself (k = d) is a minimum (green) or a saddle (orange), and the "
             "same for the critical point of the k = d + m problem reached by descent from each split "
             "embedding (m = 1, 2, 3; special or generic neuron split); grey text: the descent reached a "
-            "global minimum or no new critical point. The embedded points themselves are saddles at every d.")]
+            "global minimum or no new critical point. The embedded points of the spurious families are saddles "
+            "at every d (those of sd-i, the global minimum, are degenerate).")]
 """The figures of the report (written by :func:`spurious.plotting.report_figures`) and their captions."""
 
 ZERO_LOSS_ULPS = 4.0
