@@ -54,10 +54,10 @@ import numpy as np
 from scipy.optimize import minimize
 
 from spurious.kernels import REAL, FixedPointSpace, block_derivatives
-from spurious.kernels.api import SEPARATED_PARALLEL_TOL, embed, max_row_cosine
+from spurious.kernels.api import SEPARATED_PARALLEL_TOL, embed, gram_values, max_row_cosine, row_norms_squared
 from spurious.kernels.blocks import inclusion_matrix
 
-from .family import FamilyError, balanced
+from .family import Family, FamilyError, Seed, balanced, newton_at, point_from_seed, with_second_layer
 from .spectrum import hessian_spectrum, index_formula
 
 SPLIT_SPECIAL = "split-special"
@@ -249,8 +249,6 @@ class EmbeddedPoint:
 
 def _separation(structure, x, d, gauge):
     """The smallest sine of an angle between two rows that are not split copies."""
-    from spurious.kernels.api import gram_values
-
     g = gram_values(structure, x, d)
     copies = {frozenset(p) for p in gauge} | {frozenset((p[1], q[1])) for p in gauge for q in gauge if p != q}
     sines = []
@@ -279,7 +277,7 @@ def analyse(family, setting, embedding, x_family, d):
     if _separation(st, x, d, es.gauge) < SEPARATION_MIN:
         raise OverparamError(f"two rows of {family.name} at d = {d} are nearly parallel: the split copies "
                              "cannot be told apart from them")
-    bd = block_derivatives(st, x, d, 1, SEPARATED_PARALLEL_TOL)
+    bd = block_derivatives(st, x, d, 0, SEPARATED_PARALLEL_TOL)
     spec = hessian_spectrum(st, x, d, es.gauge)
     kind, index, descent = _kind(spec)
     return EmbeddedPoint(embedding, float(d), float(bd.loss), family_loss, kind, index, float(spec.lambda_min),
@@ -507,8 +505,6 @@ class Descendant:
 def descendant_family(family, embedding, seed_d=None, seed_x=None):
     """The over-parameterised :class:`~cases.family.Family` on the fixed space of the
     embedded point's isotropy (``k = d + m``), seeded by a critical point found there."""
-    from .family import Family, Seed
-
     es = embedded_structure(family, "fixed", embedding)
     sizes = es.structure.sizes
     specials = tuple(int(s) for s in sizes[1:])
@@ -528,10 +524,6 @@ def descend(family, embedding, x_family, d):
     by :data:`DESCENT_STEP` along the most negative eigenvector of its Hessian (both signs,
     the lower end kept), then the project's Newton (:func:`~cases.family.newton_at`).
     Returns a :class:`Descendant`."""
-    from spurious.kernels.api import row_norms_squared
-
-    from .family import newton_at
-
     if embedding.kind == ZERO:
         raise OverparamError("the descent starts from a split point (a zero neuron is not differentiable)")
     es = embedded_structure(family, "fixed", embedding)
@@ -599,8 +591,6 @@ def family_branch(family, setting, d_lo, d_hi):
     with the W-unknowns and all parameters (slice ``a = 1``)."""
     from spurious.api import track
 
-    from .family import with_second_layer
-
     st = family.structure(setting)
     branch = track(family, d_from=d_hi, d_to=d_lo, setting=setting)
     order = np.argsort(branch.d)
@@ -664,7 +654,7 @@ def overparam_map(family, ms=(1, 2, 3), d_max=30.0, digits=20, progress=None):
     report = progress or (lambda f, note="": None)
     setting = "fixed"
     ds, xs_w, xs = family_branch(family, setting, family.d_min + 0.01, d_max)
-    seed = point_from_d(family, MAP_SEED_D)
+    seed = point_from_seed(family, setting, MAP_SEED_D)
     rows, zero_samples = [], None
     steps = len(ms) * 3
     for n_m, m in enumerate(ms):
@@ -674,7 +664,7 @@ def overparam_map(family, ms=(1, 2, 3), d_max=30.0, digits=20, progress=None):
             if emb.kind == ZERO:
                 # m zero neurons: L = L_0 + eps sum_j phi(u_j) + O(eps^2), the test of one neuron
                 if zero_samples is None:
-                    pts = [analyse(family, setting, emb, point_from_d(family, d), d) for d in ZERO_SAMPLES
+                    pts = [analyse(family, setting, emb, point_from_seed(family, setting, d), d) for d in ZERO_SAMPLES
                            if family.d_min < d <= d_max]
                     zero_samples = [{"d": p.d, "kind": p.kind, "phi_min": p.phi_min} for p in pts]
                 row["samples"] = zero_samples
@@ -692,19 +682,11 @@ def overparam_map(family, ms=(1, 2, 3), d_max=30.0, digits=20, progress=None):
     return rows
 
 
-def point_from_d(family, d):
-    """The family's fixed-setting point at ``d`` (all parameters)."""
-    from .family import point_from_seed
-
-    return point_from_seed(family, "fixed", float(d))
-
 
 def overparam_points(family, setting, m, d):
     """Every embedding of ``family`` with ``m`` more neurons at ``d`` (:class:`EmbeddedPoint`),
     for each split saddle where the descent from it ends (:class:`Descendant`, fixed-setting
     equations), and the embeddings skipped because ``d`` is below their range (with the reason)."""
-    from .family import point_from_seed
-
     x = point_from_seed(family, setting, float(d))
     x_fixed = x if setting == "fixed" else point_from_seed(family, "fixed", float(d))
     points, descendants, skipped = [], [], []
